@@ -1,0 +1,415 @@
+"""The computational graph: immutable, hash-consed nodes.
+
+A node is a constant, a variable or a primitive applied to nodes. Nodes are
+interned: building the same operation on the same arguments twice returns the
+same object, so ``x*y + x*y`` holds one ``x*y`` and derivative graphs share
+structure with the expression they came from. Nodes are only ever made from
+nodes that already exist, so creation order (``Node.index``) is a topological
+order: children always have smaller indices than their parents.
+
+Nothing here recurses over the user's expression; every traversal is a loop
+over a topological order or an explicit stack.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import weakref
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from .errors import DomainError, MissingValue
+from .numbers import text_number
+from .primitives import (
+    CONSTANTS,
+    PREC_ATOM,
+    PREC_POWER,
+    PREC_PRODUCT,
+    PREC_SUM,
+    PREC_UNARY,
+    PRIMITIVES,
+    Primitive,
+)
+
+_counter = itertools.count()
+_interned: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
+
+
+class Node:
+    """One vertex of the graph. Compare nodes with ``is``: they are interned."""
+
+    __slots__ = ("op", "prim", "args", "value", "name", "index", "__weakref__")
+
+    op: str  # "const", "var" or a primitive name
+    prim: Primitive | None
+    args: tuple[Node, ...]
+    value: float | None  # constants only
+    name: str | None  # variables only
+    index: int
+
+    def __setattr__(self, key: str, value: Any) -> None:
+        raise AttributeError("graph nodes are immutable")
+
+    def __repr__(self) -> str:
+        return f"Node({to_infix(self)!r})"
+
+    def __str__(self) -> str:
+        return to_infix(self)
+
+    # Operators build (lightly folded) nodes, so that the partials in the
+    # primitive table, written with generic operations, build graphs.
+    @classmethod
+    def apply_primitive(cls, prim: Primitive, args: tuple) -> Node:
+        return build(prim, tuple(a if isinstance(a, Node) else const(a) for a in args))
+
+    def __add__(self, other: Any) -> Node:
+        return _apply("add", self, other)
+
+    def __radd__(self, other: Any) -> Node:
+        return _apply("add", other, self)
+
+    def __sub__(self, other: Any) -> Node:
+        return _apply("sub", self, other)
+
+    def __rsub__(self, other: Any) -> Node:
+        return _apply("sub", other, self)
+
+    def __mul__(self, other: Any) -> Node:
+        return _apply("mul", self, other)
+
+    def __rmul__(self, other: Any) -> Node:
+        return _apply("mul", other, self)
+
+    def __truediv__(self, other: Any) -> Node:
+        return _apply("div", self, other)
+
+    def __rtruediv__(self, other: Any) -> Node:
+        return _apply("div", other, self)
+
+    def __pow__(self, other: Any) -> Node:
+        return _apply("pow", self, other)
+
+    def __rpow__(self, other: Any) -> Node:
+        return _apply("pow", other, self)
+
+    def __neg__(self) -> Node:
+        return _apply("neg", self)
+
+
+def _apply(name: str, *args: Any) -> Node:
+    return Node.apply_primitive(PRIMITIVES[name], args)
+
+
+def _new(op: str, prim: Primitive | None, args: tuple, value: Any, name: Any) -> Node:
+    node = object.__new__(Node)
+    set_ = object.__setattr__
+    set_(node, "op", op)
+    set_(node, "prim", prim)
+    set_(node, "args", args)
+    set_(node, "value", value)
+    set_(node, "name", name)
+    set_(node, "index", next(_counter))
+    return node
+
+
+def const(value: float) -> Node:
+    """The constant node for ``value`` (a float; -0.0 and 0.0 differ)."""
+    value = float(value)
+    key = ("const", value.hex())
+    node = _interned.get(key)
+    if node is None:
+        node = _interned[key] = _new("const", None, (), value, None)
+    return node
+
+
+def var(name: str) -> Node:
+    """The variable node called ``name``."""
+    key = ("var", name)
+    node = _interned.get(key)
+    if node is None:
+        node = _interned[key] = _new("var", None, (), None, name)
+    return node
+
+
+def make(prim: Primitive, args: tuple[Node, ...]) -> Node:
+    """The node ``prim(*args)`` exactly as written (no folding)."""
+    key = (prim.name, *args)
+    node = _interned.get(key)
+    if node is None:
+        node = _interned[key] = _new(prim.name, prim, args, None, None)
+    return node
+
+
+_FOLDABLE = frozenset({"add", "sub", "mul", "div", "neg", "pow"})
+
+
+def _is(node: Node, value: float) -> bool:
+    return node.op == "const" and node.value == value
+
+
+def build(prim: Primitive, args: tuple[Node, ...]) -> Node:
+    """``prim(*args)`` with the folds that never change a value.
+
+    Used for derivative graphs: arithmetic on constants is computed now (the
+    same IEEE operation that evaluation would do), and ``a+0``, ``a*1``,
+    ``a*0``, ``a/1``, ``a^1``, ``--a`` are dropped. Simplification proper
+    lives in ``simplify.py``.
+    """
+    name = prim.name
+    if name in _FOLDABLE and all(a.op == "const" for a in args):
+        value = prim.fn(*(a.value for a in args))
+        if math.isfinite(value):
+            return const(value)
+    if name == "add":
+        a, b = args
+        if _is(a, 0):
+            return b
+        if _is(b, 0):
+            return a
+    elif name == "sub":
+        a, b = args
+        if _is(b, 0):
+            return a
+        if _is(a, 0):
+            return build(PRIMITIVES["neg"], (b,))
+    elif name == "mul":
+        a, b = args
+        if _is(a, 0) or _is(b, 0):
+            return const(0.0)
+        if _is(a, 1):
+            return b
+        if _is(b, 1):
+            return a
+        if _is(a, -1):
+            return build(PRIMITIVES["neg"], (b,))
+        if _is(b, -1):
+            return build(PRIMITIVES["neg"], (a,))
+    elif name == "div":
+        a, b = args
+        if _is(b, 1):
+            return a
+        if _is(a, 0) and b.op == "const" and b.value != 0:
+            return const(0.0)
+    elif name == "neg":
+        (a,) = args
+        if a.op == "neg":
+            return a.args[0]
+    elif name == "pow":
+        a, b = args
+        if _is(b, 1):
+            return a
+        if _is(b, 0):
+            return const(1.0)
+    return make(prim, args)
+
+
+# ---------------------------------------------------------------------------
+# Traversal
+
+
+def topo_order(roots: Node | Iterable[Node]) -> list[Node]:
+    """Every node reachable from ``roots``, children before parents."""
+    if isinstance(roots, Node):
+        roots = (roots,)
+    seen: set[Node] = set()
+    stack = list(roots)
+    while stack:
+        node = stack.pop()
+        if node in seen:
+            continue
+        seen.add(node)
+        stack.extend(node.args)
+    return sorted(seen, key=lambda n: n.index)
+
+
+def variables_of(root: Node) -> list[str]:
+    """Variable names of ``root``, in first appearance from the left."""
+    names: list[str] = []
+    seen_vars: set[str] = set()
+    visited: set[Node] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if node in visited:
+            continue
+        visited.add(node)
+        if node.op == "var":
+            if node.name not in seen_vars:
+                seen_vars.add(node.name)
+                names.append(node.name)
+        else:
+            stack.extend(reversed(node.args))  # leftmost argument first
+    return names
+
+
+def count_nodes(roots: Node | Iterable[Node]) -> int:
+    """How many distinct nodes ``roots`` reach (shared nodes count once)."""
+    return len(topo_order(roots))
+
+
+# ---------------------------------------------------------------------------
+# Evaluation
+
+
+def evaluate_all(
+    order: list[Node], point: Mapping[str, Any], *, strict: bool = True
+) -> dict[Node, Any]:
+    """The value of every node in ``order`` (a topological order).
+
+    Values may be floats or any number type that joins the generic dispatch
+    (dual numbers). With ``strict`` a value that is undefined at the point
+    (``log(-1)``, ``1/0``) raises ``DomainError`` naming the sub-expression;
+    otherwise it becomes ``nan``/``inf`` as in IEEE arithmetic.
+    """
+    values: dict[Node, Any] = {}
+    for node in order:
+        op = node.op
+        if op == "const":
+            values[node] = node.value
+        elif op == "var":
+            try:
+                values[node] = point[node.name]
+            except KeyError:
+                raise MissingValue(
+                    f"no value for {node.name}; add --at {node.name}=VALUE"
+                ) from None
+        else:
+            prim = node.prim
+            args = [values[a] for a in node.args]
+            if all(type(a) is float for a in args):
+                out = prim.fn(*args)
+            else:
+                out = type(next(a for a in args if type(a) is not float)).apply_primitive(
+                    prim, tuple(args)
+                )
+            if strict:
+                real = out.real
+                if real - real != 0:  # inf or nan: find out whether it is allowed
+                    reals = [a.real for a in args]
+                    reason = prim.domain(*reals)
+                    if reason is not None:
+                        raise domain_error(node, point, reason)
+            values[node] = out
+    return values
+
+
+def evaluate(root: Node, point: Mapping[str, Any], *, strict: bool = True) -> Any:
+    """The value of ``root`` at ``point`` (a mapping name -> number)."""
+    return evaluate_all(topo_order(root), point, strict=strict)[root]
+
+
+def domain_error(node: Node, point: Mapping[str, Any], reason: str) -> DomainError:
+    """A ``DomainError`` naming ``node`` and the values it depends on."""
+    names = variables_of(node)
+    where = ", ".join(f"{n} = {text_number(point[n])}" for n in names if n in point)
+    text = shorten(to_infix(node))
+    at = f" at {where}" if where else ""
+    return DomainError(f"{text} is undefined{at} ({reason})")
+
+
+def shorten(text: str, limit: int = 60) -> str:
+    """``text``, cut in the middle with an ellipsis when it is long."""
+    if len(text) <= limit:
+        return text
+    half = (limit - 3) // 2
+    return f"{text[:half]}...{text[-half:]}"
+
+
+# ---------------------------------------------------------------------------
+# Printing
+
+
+_CONSTANT_NAMES = {v: k for k, v in CONSTANTS.items()}
+
+
+def _const_text(value: float) -> str:
+    name = _CONSTANT_NAMES.get(value)
+    if name is not None:
+        return name
+    if value == int(value) and abs(value) < 1e16:
+        return str(int(abs(value))) if value >= 0 else f"-{int(-value)}"
+    return repr(value)
+
+
+def _precedence(node: Node) -> int:
+    if node.op == "const":
+        return PREC_UNARY if math.copysign(1.0, node.value) < 0 else PREC_ATOM
+    if node.op == "var":
+        return PREC_ATOM
+    prim = node.prim
+    return prim.precedence if not prim.is_function else PREC_ATOM
+
+
+def to_infix(root: Node) -> str:
+    """``root`` as text with the fewest parentheses that parse back to it.
+
+    The grammar's rules decide where parentheses go: ``+ - * /`` are
+    left-associative (so a right operand of the same level needs them), the
+    base of ``^`` must be an atom, and its exponent may be any unary.
+    """
+    out: list[str] = []
+    # stack items: a node with the least precedence it may have unbracketed,
+    # or a piece of text
+    stack: list[tuple[Node, int] | str] = [(root, 0)]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            out.append(item)
+            continue
+        node, min_prec = item
+        prec = _precedence(node)
+        if prec < min_prec:
+            stack.append(")")
+            stack.append((node, 0))
+            out.append("(")
+            continue
+        op = node.op
+        if op == "const":
+            out.append(_const_text(node.value))
+        elif op == "var":
+            out.append(node.name)
+        elif node.prim.is_function:
+            out.append(node.op + "(")
+            stack.append(")")
+            for i in range(len(node.args) - 1, -1, -1):
+                stack.append((node.args[i], 0))
+                if i:
+                    stack.append(", ")
+        elif op == "neg":
+            out.append("-")
+            stack.append((node.args[0], PREC_UNARY))
+        else:  # binary operator
+            a, b = node.args
+            if prec == PREC_SUM:
+                right = PREC_PRODUCT
+            else:
+                right = PREC_UNARY
+            left = PREC_ATOM if prec == PREC_POWER else prec
+            stack.append((b, right))
+            stack.append(f" {node.prim.symbol} " if prec == PREC_SUM else node.prim.symbol)
+            stack.append((a, left))
+    return "".join(out)
+
+
+# ---------------------------------------------------------------------------
+# A parsed expression
+
+
+@dataclass(frozen=True)
+class Graph:
+    """A parsed expression: its root node, its variables and its source text.
+
+    ``variables`` are in order of first appearance in the text.
+    """
+
+    root: Node
+    variables: tuple[str, ...]
+    source: str
+
+    def __str__(self) -> str:
+        return to_infix(self.root)
+
+    def evaluate(self, point: Mapping[str, Any], *, strict: bool = True) -> Any:
+        return evaluate(self.root, point, strict=strict)

@@ -1,0 +1,29 @@
+"""How numbers are written, everywhere: messages, tables, CSV and JSON."""
+
+from __future__ import annotations
+
+import math
+
+
+def text_number(value: float) -> str:
+    """A float for people and CSV: ``3`` not ``3.0``, otherwise the shortest
+    text that reads back as the same double; ``NaN``, ``Infinity``."""
+    value = getattr(value, "real", value)
+    if value != value:
+        return "NaN"
+    if value in (math.inf, -math.inf):
+        return "Infinity" if value > 0 else "-Infinity"
+    if value == int(value) and abs(value) < 1e16:
+        return str(int(value)) if math.copysign(1.0, value) > 0 else f"-{int(-value)}"
+    return repr(float(value))
+
+
+def json_number(value: float) -> float | str:
+    """A float as strict JSON allows it: non-finite ones become strings."""
+    if value != value:
+        return "NaN"
+    if value == math.inf:
+        return "Infinity"
+    if value == -math.inf:
+        return "-Infinity"
+    return value

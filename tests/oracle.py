@@ -1,0 +1,153 @@
+"""The exact oracle: SymPy, on one table of expressions shared by every mode.
+
+Each case is an expression, its variables and the points to check it at.
+``exact(expr, names, point)`` returns the value, gradient and Hessian computed
+by SymPy and evaluated with 40 significant digits, so a mode's result can be
+compared entry by entry. SymPy parses the text itself (its own parser, not
+ours), so a misparse on our side shows up as a disagreement.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+
+import sympy
+
+# expression, variables (first appearance), points
+CASES: list[tuple[str, tuple[str, ...], list[tuple[float, ...]]]] = [
+    # the seed notebook
+    ("x*x*y + y + 2", ("x", "y"), [(3.0, 4.0), (-1.5, 0.25), (0.0, 0.0)]),
+    ("sin(x^2)", ("x",), [(3.0,), (0.5,), (-2.2,)]),
+    # operators
+    ("x + y", ("x", "y"), [(1.25, -3.5)]),
+    ("x - y", ("x", "y"), [(1.25, -3.5)]),
+    ("x*y", ("x", "y"), [(1.25, -3.5)]),
+    ("x/y", ("x", "y"), [(1.25, -3.5), (-0.3, 0.7)]),
+    ("-x", ("x",), [(2.5,)]),
+    ("-x^2", ("x",), [(1.5,)]),
+    ("x^3", ("x",), [(1.3,), (-0.7,)]),
+    ("x^y", ("x", "y"), [(1.3, 2.7), (0.4, -1.5)]),
+    ("x**y", ("x", "y"), [(2.1, 0.6)]),
+    ("pow(x, y)", ("x", "y"), [(1.7, 3.1)]),
+    ("2^x", ("x",), [(0.7,)]),
+    ("x^2^y", ("x", "y"), [(1.1, 0.9)]),
+    ("x^-2", ("x",), [(1.9,)]),
+    # functions
+    ("sin(x)", ("x",), [(0.7,), (-2.0,)]),
+    ("cos(x)", ("x",), [(0.7,), (2.5,)]),
+    ("tan(x)", ("x",), [(0.7,), (-1.2,)]),
+    ("asin(x)", ("x",), [(0.3,), (-0.8,)]),
+    ("acos(x)", ("x",), [(0.3,), (-0.8,)]),
+    ("atan(x)", ("x",), [(0.3,), (-4.0,)]),
+    ("sinh(x)", ("x",), [(0.3,), (-2.0,)]),
+    ("cosh(x)", ("x",), [(0.3,), (-2.0,)]),
+    ("tanh(x)", ("x",), [(0.3,), (-2.0,)]),
+    ("exp(x)", ("x",), [(0.3,), (-2.0,)]),
+    ("log(x)", ("x",), [(0.3,), (7.5,)]),
+    ("ln(x)", ("x",), [(2.0,)]),
+    ("log10(x)", ("x",), [(0.3,), (250.0,)]),
+    ("log2(x)", ("x",), [(0.3,), (9.0,)]),
+    ("sqrt(x)", ("x",), [(0.3,), (16.0,)]),
+    ("abs(x)", ("x",), [(0.3,), (-2.5,), (0.0,)]),
+    ("sigmoid(x)", ("x",), [(0.3,), (-2.0,)]),
+    # compositions of several variables
+    ("exp(-x^2/2)/sqrt(2*pi)", ("x",), [(0.8,)]),
+    ("log(1 + exp(x*y))", ("x", "y"), [(0.5, -1.2)]),
+    ("sqrt(x^2 + y^2)", ("x", "y"), [(3.0, 4.0), (-1.2, 0.5)]),
+    ("atan(y/x)", ("y", "x"), [(1.0, 2.0)]),
+    ("sigmoid(x*y - 1)", ("x", "y"), [(0.9, 1.7)]),
+    ("abs(x - y)*x", ("x", "y"), [(0.9, 1.7)]),
+    ("tanh(x)*cosh(y) + sinh(x*y)", ("x", "y"), [(0.4, -0.6)]),
+    ("(x + y)^3/(1 + x^2)", ("x", "y"), [(0.4, -0.6)]),
+    ("x*y*z + sin(x*z) - z^2/y", ("x", "y", "z"), [(0.4, 1.6, -0.6)]),
+    ("e^x + pi*y", ("x", "y"), [(0.4, 1.6)]),
+    ("log10(x*y) + log2(x/y) + asin(x/(1 + y^2))", ("x", "y"), [(0.6, 1.3)]),
+]
+
+
+#: points where the expression is not twice differentiable (abs at its
+#: kink): exact modes report the subgradient convention, finite differences
+#: cannot and are not asked to
+NON_SMOOTH = {("abs(x)", (0.0,))}
+
+
+def _sigmoid(z):
+    return 1 / (1 + sympy.exp(-z))
+
+
+_LOCALS = {
+    "sigmoid": _sigmoid,
+    "ln": sympy.log,
+    "log10": lambda z: sympy.log(z, 10),
+    "log2": lambda z: sympy.log(z, 2),
+    "abs": sympy.Abs,
+    "pow": sympy.Pow,
+    "e": sympy.E,
+    "pi": sympy.pi,
+    "asin": sympy.asin,
+    "acos": sympy.acos,
+    "atan": sympy.atan,
+}
+
+
+@functools.cache
+def sympy_expr(text: str, names: tuple[str, ...]):
+    """``text`` as a SymPy expression over real symbols ``names``."""
+    from sympy.parsing.sympy_parser import convert_xor, parse_expr, standard_transformations
+
+    symbols = {name: sympy.Symbol(name, real=True) for name in names}
+    expr = parse_expr(
+        text,
+        local_dict={**_LOCALS, **symbols},
+        transformations=standard_transformations + (convert_xor,),
+        evaluate=True,
+    )
+    return expr, tuple(symbols[n] for n in names)
+
+
+def _number(value) -> float:
+    value = sympy.N(value, 40)
+    if value.has(sympy.zoo, sympy.oo, -sympy.oo) or value is sympy.nan:
+        return math.nan
+    return float(value)
+
+
+def exact(text: str, names: tuple[str, ...], point: tuple[float, ...]):
+    """Value, gradient (list) and Hessian (list of lists) at ``point``."""
+    expr, symbols = sympy_expr(text, names)
+    subs = {s: sympy.Float(v, 40) for s, v in zip(symbols, point)}
+    grads = [sympy.diff(expr, s) for s in symbols]
+    value = _number(expr.subs(subs))
+    gradient = [_number(g.subs(subs)) for g in grads]
+    # d sign(x)/dx is 0 away from 0 and, by our subgradient convention, at 0
+    hessian = [
+        [
+            _number(sympy.diff(g, s).replace(sympy.DiracDelta, lambda *a: 0).subs(subs))
+            for s in symbols
+        ]
+        for g in grads
+    ]
+    return value, gradient, hessian
+
+
+def close(ours: float, reference: float, rel: float) -> bool:
+    """``ours`` within ``rel`` of ``reference`` (relative; absolute below 1)."""
+    if math.isnan(reference):
+        return math.isnan(ours)
+    return abs(ours - reference) <= rel * max(abs(reference), 1.0)
+
+
+def case_points(smooth_only: bool = False):
+    """(expression, variables, point) for every case, for parametrize."""
+    return [
+        (text, names, point)
+        for text, names, points in CASES
+        for point in points
+        if not (smooth_only and (text, point) in NON_SMOOTH)
+    ]
+
+
+def case_id(case) -> str:
+    text, _names, point = case
+    return f"{text} @ {','.join(repr(v) for v in point)}"
