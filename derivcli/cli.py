@@ -153,7 +153,7 @@ def _derivative_options(f: Callable) -> Callable:
 
 def _read_expression(expression: str) -> str:
     if expression == "-":
-        return click.get_text_stream("stdin").read()
+        return sys.stdin.read()
     return expression
 
 
@@ -173,7 +173,7 @@ def _emit(result: Any, fmt: str) -> None:
     elif fmt == "csv":
         click.echo(render.to_csv(result), nl=False)
     else:
-        render.print_table(result, file=click.get_text_stream("stdout"))
+        render.print_table(result, file=sys.stdout)
 
 
 def _check_stdin(expression: str, at: tuple[str, ...]) -> None:

@@ -112,7 +112,8 @@ def _first(f: _Function, fx: float, name: str, scheme: str, step: float | None):
         return d, abs(central(2 * h) - d) / 3 + rounding / h
     h0 = step if step is not None else 0.1 * _scale(x)
     d, err = _ridders(lambda k: (f({name: k}) - f({name: -k})) / (2 * k), h0)
-    return d, err + rounding
+    # extrapolation cannot beat rounding: a few ulps of the result and of f
+    return d, err + 8 * EPS * (abs(d) + abs(fx) / _scale(x))
 
 
 def _second(f: _Function, fx: float, a: str, b: str, scheme: str, step: float | None):
@@ -150,7 +151,7 @@ def _second(f: _Function, fx: float, a: str, b: str, scheme: str, step: float | 
         return d, abs(central(2 * t) - d) / 3 + 4 * rounding / (ha * hb)
     t0 = step if step is not None else 0.1
     d, err = _ridders(central, t0)
-    return d, err + rounding
+    return d, err + 8 * EPS * (abs(d) + abs(fx) / (sa * sb))
 
 
 def gradient(
