@@ -12,7 +12,7 @@ from .errors import UsageError
 from .graph import Graph, evaluate
 from .parser import parse
 from .point import check_point, parse_wrt
-from .results import Evaluation, Gradient, Hessian
+from .results import Derivative, Evaluation, Gradient, Hessian
 
 #: options that belong to one mode only
 MODE_OPTIONS = {"scheme": "numeric", "step": "numeric", "dtype": "tensorflow"}
@@ -88,3 +88,67 @@ def hessian_at(
     result = backend.hessian(graph, point, names, **_mode_options(mode, options))
     result.warnings[:0] = warnings
     return result
+
+
+def derivative_of(
+    expression: str | Graph,
+    wrt: tuple[str, ...] | list[str] | str,
+    *,
+    order: int | None = None,
+    stats: bool = False,
+) -> Derivative:
+    """The symbolic derivative of ``expression`` by ``wrt`` (in that order).
+
+    ``order`` repeats the last variable until the derivative has that order:
+    ``wrt="x", order=3`` is d³f/dx³; ``wrt="x,y"`` is ∂²f/∂x∂y.
+    """
+    from .backends.forward import derivative, derivative_raw
+    from .graph import count_nodes, to_infix, to_latex
+    from .point import check_name
+
+    graph = as_graph(expression)
+    names = [n.strip() for n in wrt.split(",")] if isinstance(wrt, str) else list(wrt)
+    if not names or any(not n for n in names):
+        raise UsageError("--wrt needs variable names, e.g. --wrt x or --wrt x,y")
+    for name in names:
+        check_name(name, "--wrt")
+    if order is not None:
+        if order < len(names):
+            raise UsageError(
+                f"--order {order} is less than the {len(names)} variables of --wrt; "
+                f"use --order {len(names)} or more"
+            )
+        names += [names[-1]] * (order - len(names))
+    present = set(graph.variables)
+    warnings = [
+        f"{name} is not in the expression; its derivative is 0"
+        for name in dict.fromkeys(names)
+        if name not in present
+    ]
+    node = graph.root
+    for name in names:
+        node = derivative(node, name)
+    counts = None
+    if stats:
+        raw = graph.root
+        for name in names:
+            raw = derivative_raw(raw, name)
+        counts = {
+            "expression": count_nodes(graph.root),
+            "derivative_as_built": count_nodes(raw),
+            "derivative_simplified": count_nodes(node),
+        }
+    return Derivative(
+        expression=graph.source,
+        wrt=tuple(names),
+        derivative=to_infix(node),
+        latex=to_latex(node),
+        stats=counts,
+        warnings=warnings,
+    )
+
+
+def symbolic_gradient(expression: str | Graph, *, stats: bool = False) -> list[Derivative]:
+    """One symbolic derivative per variable, in order of first appearance."""
+    graph = as_graph(expression)
+    return [derivative_of(graph, (name,), stats=stats) for name in graph.variables]

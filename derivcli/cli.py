@@ -5,6 +5,7 @@ renderers together. Only this module knows about exit codes:
   1  the mathematics failed at the point (domain error), or a mode is
      unavailable here
   2  bad usage, or an expression that does not parse
+  4  disagreement found by compare --check
 """
 
 from __future__ import annotations
@@ -83,7 +84,8 @@ def cli() -> None:
     (the default, backpropagation) and tensorflow. Output (--format): a
     table, json or csv. Exit codes: 0 success, 1 the mathematics failed at
     the point or a mode is unavailable, 2 bad usage or an expression that
-    does not parse. Run 'derivcli COMMAND --help' for examples.
+    does not parse, 4 a disagreement found by 'compare --check'. Run
+    'derivcli COMMAND --help' for examples.
     """
 
 
@@ -144,6 +146,12 @@ def _derivative_options(f: Callable) -> Callable:
             default=None,
             metavar="H",
             help="numeric mode: the step h (default: scaled to |x|, never 0).",
+        ),
+        click.option(
+            "--dtype",
+            type=click.Choice(["float64", "float32"]),
+            default=None,
+            help="tensorflow mode: float64 (default) or float32, TensorFlow's own default.",
         ),
     ]
     for option in reversed(options):
@@ -219,6 +227,7 @@ def grad_command(
     mode: str,
     scheme: str | None,
     step: float | None,
+    dtype: str | None,
     fmt: str,
 ) -> None:
     """The gradient of EXPRESSION at a point.
@@ -235,7 +244,13 @@ def grad_command(
 
     _check_stdin(expression, at)
     result = gradient_at(
-        _read_expression(expression), _point(at), wrt=wrt, mode=mode, scheme=scheme, step=step
+        _read_expression(expression),
+        _point(at),
+        wrt=wrt,
+        mode=mode,
+        scheme=scheme,
+        step=step,
+        dtype=dtype,
     )
     _emit(result, fmt)
 
@@ -252,6 +267,7 @@ def hessian_command(
     mode: str,
     scheme: str | None,
     step: float | None,
+    dtype: str | None,
     fmt: str,
 ) -> None:
     """The Hessian (matrix of second derivatives) of EXPRESSION at a point.
@@ -266,9 +282,163 @@ def hessian_command(
 
     _check_stdin(expression, at)
     result = hessian_at(
-        _read_expression(expression), _point(at), wrt=wrt, mode=mode, scheme=scheme, step=step
+        _read_expression(expression),
+        _point(at),
+        wrt=wrt,
+        mode=mode,
+        scheme=scheme,
+        step=step,
+        dtype=dtype,
     )
     _emit(result, fmt)
+
+
+@cli.command("diff", context_settings=CONTEXT)
+@_expression_argument
+@click.option(
+    "--wrt",
+    metavar="X,Y,...",
+    help="Differentiate by these variables in this order: --wrt x,y is d2f/dxdy "
+    "(default: the whole gradient, one line per variable).",
+)
+@click.option(
+    "--order",
+    type=click.IntRange(min=1),
+    default=None,
+    metavar="N",
+    help="The order of the derivative: repeats the last --wrt variable (--wrt x --order 3).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["infix", "latex", "json"]),
+    default="infix",
+    show_default=True,
+    help="infix (parses back as an expression), latex, or json.",
+)
+@click.option("--stats", is_flag=True, help="Report node counts (on stderr, or in the JSON).")
+def diff_command(
+    expression: str, wrt: str | None, order: int | None, fmt: str, stats: bool
+) -> None:
+    """The symbolic derivative of EXPRESSION, exact and simplified.
+
+    \b
+    Examples:
+      derivcli diff "x*x*y + y + 2" --wrt x            # 2*x*y
+      derivcli diff "x*x*y + y + 2" --wrt y            # x^2 + 1
+      derivcli diff "x*x*y + y + 2" --wrt x,y          # 2*x   (d2f/dxdy)
+      derivcli diff "x^3" --wrt x --order 3            # 6
+      derivcli diff "sin(x^2)" --wrt x --format latex  # 2 x \\cos\\left(x^{2}\\right)
+      derivcli diff "x*x*y + y + 2"                    # the gradient, a line per variable
+    """
+    from . import render
+    from .api import as_graph, derivative_of, symbolic_gradient
+
+    graph = as_graph(_read_expression(expression))
+    gradient = wrt is None
+    if gradient and order is not None:
+        if len(graph.variables) != 1:
+            raise click.UsageError("--order needs --wrt to say which variable, e.g. --wrt x")
+        wrt, gradient = graph.variables[0], False
+    if gradient:
+        results = symbolic_gradient(graph, stats=stats)
+        if not results:
+            click.echo("Warning: the expression has no variables; its gradient is empty", err=True)
+    else:
+        results = [derivative_of(graph, wrt, order=order, stats=stats)]
+    for d in results:
+        for warning in d.warnings:
+            click.echo(f"Warning: {warning}", err=True)
+    click.echo(render.derivatives_text(results, fmt, gradient), nl=False)
+    if stats and fmt != "json":
+        for d in results:
+            click.echo(render.stats_text(d), err=True)
+
+
+EXIT_DISAGREE = 4
+
+
+@cli.command("compare", context_settings=CONTEXT)
+@_expression_argument
+@_at_option
+@click.option(
+    "--modes",
+    default="all",
+    show_default=True,
+    metavar="all|MODE,...",
+    help=f"The modes to run, in this order: 'all' or some of {', '.join(MODES)}.",
+)
+@click.option("--hessian", is_flag=True, help="Compare Hessians instead of gradients.")
+@click.option(
+    "--wrt",
+    metavar="X,Y,...",
+    help="Variables to differentiate by, in this order (default: all, "
+    "in order of first appearance).",
+)
+@click.option(
+    "--check",
+    is_flag=True,
+    help="Exit with code 4 when a mode differs from the reference beyond its tolerance.",
+)
+@click.option(
+    "--tolerance",
+    type=float,
+    default=None,
+    metavar="T",
+    help="Relative tolerance for every mode (absolute below 1) [default: 1e-12 for the "
+    "exact modes, the numeric mode's own error estimate for numeric].",
+)
+@_format_option
+def compare_command(
+    expression: str,
+    at: tuple[str, ...],
+    modes: str,
+    hessian: bool,
+    wrt: str | None,
+    check: bool,
+    tolerance: float | None,
+    fmt: str,
+) -> None:
+    """Every mode side by side, measured against the exact (forward) result.
+
+    One row per mode: the value, each derivative, the largest error against
+    the symbolic forward mode (absolute and in ulps), the median time of the
+    computation and its cost (evaluations of f or passes over the graph).
+    A mode that cannot run here is listed as skipped.
+
+    \b
+    Examples:
+      derivcli compare "x*x*y + y + 2" --at x=3,y=4
+      derivcli compare "sin(x^2)" --at x=3 --modes numeric,dual,reverse
+      derivcli compare "x*x*y + y + 2" --at x=3,y=4 --hessian
+      derivcli compare "x*x*y + y + 2" --at x=3,y=4 --format json
+      derivcli compare "x*x*y + y + 2" --at x=3,y=4 --check --tolerance 1e-9
+
+    \b
+    Exit codes: 0 every mode agrees (or --check not given); 4 with --check,
+    some mode differs from the reference by more than its tolerance: 1e-12
+    relative for the exact modes, the numeric mode's own error estimate for
+    numeric, or --tolerance T for every mode; 1 and 2 as for every command.
+    """
+    from .compare import compare, parse_modes
+
+    _check_stdin(expression, at)
+    result = compare(
+        _read_expression(expression),
+        _point(at),
+        modes=parse_modes(modes),
+        wrt=wrt,
+        hessian=hessian,
+        tolerance=tolerance,
+    )
+    _emit(result, fmt)
+    if check and not result.agree:
+        click.echo(
+            f"Disagreement: {', '.join(result.disagreeing)} differ from {result.reference} "
+            "beyond the tolerance",
+            err=True,
+        )
+        sys.exit(EXIT_DISAGREE)
 
 
 def main() -> None:

@@ -413,3 +413,113 @@ class Graph:
 
     def evaluate(self, point: Mapping[str, Any], *, strict: bool = True) -> Any:
         return evaluate(self.root, point, strict=strict)
+
+
+# ---------------------------------------------------------------------------
+# LaTeX
+
+_GREEK = set(
+    "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi "
+    "rho sigma tau upsilon phi chi psi omega Gamma Delta Theta Lambda Xi Pi "
+    "Sigma Upsilon Phi Psi Omega".split()
+)
+
+
+def _latex_name(name: str) -> str:
+    stem, _, sub = name.partition("_")
+    if not sub:  # x1 -> x_{1}
+        i = len(stem)
+        while i > 0 and stem[i - 1].isdigit():
+            i -= 1
+        stem, sub = (stem[:i], stem[i:]) if 0 < i < len(stem) else (stem, "")
+    if stem in _GREEK:
+        text = "\\" + stem
+    elif len(stem) == 1:
+        text = stem
+    else:
+        text = "\\mathrm{" + stem.replace("_", "\\_") + "}"
+    if sub:
+        text += "_{" + sub.replace("_", "\\_") + "}"
+    return text
+
+
+def _latex_const(value: float) -> str:
+    if value == math.pi:
+        return "\\pi"
+    if value == math.e:
+        return "e"
+    text = _const_text(value)
+    if "e" in text:  # 1e-20 -> 1 \times 10^{-20}
+        mantissa, exponent = text.split("e")
+        return f"{mantissa} \\times 10^{{{int(exponent)}}}"
+    return text
+
+
+def _template(latex: str) -> list[str | int]:
+    """A primitive's LaTeX template as text pieces and argument numbers."""
+    import string
+
+    pieces: list[str | int] = []
+    for literal, field, _spec, _conv in string.Formatter().parse(latex):
+        if literal:
+            pieces.append(literal)
+        if field is not None:
+            pieces.append(int(field))
+    return pieces
+
+
+def to_latex(root: Node) -> str:
+    """``root`` as LaTeX (``\\frac``, ``\\sqrt``, ``x^{2}``, ``\\left(\\right)``)."""
+    out: list[str] = []
+    stack: list[tuple[Node, int] | str] = [(root, 0)]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            out.append(item)
+            continue
+        node, min_prec = item
+        prec = _precedence(node)
+        if node.op == "pow" and not node.prim.is_function:
+            prec = PREC_POWER
+        if prec < min_prec:
+            stack.append("\\right)")
+            stack.append((node, 0))
+            out.append("\\left(")
+            continue
+        op = node.op
+        if op == "const":
+            out.append(_latex_const(node.value))
+            continue
+        if op == "var":
+            out.append(_latex_name(node.name))
+            continue
+        prim = node.prim
+        # the least precedence each argument may have without parentheses
+        if op in ("add", "sub"):
+            needs = (PREC_SUM, PREC_PRODUCT if op == "sub" else PREC_SUM)
+        elif op == "mul":
+            needs = (PREC_PRODUCT, PREC_POWER)
+        elif op == "neg":
+            needs = (PREC_UNARY,)
+        elif op == "pow":
+            needs = (PREC_ATOM, 0)
+        else:  # functions and \frac group their arguments themselves
+            needs = (0,) * len(node.args)
+        pieces = _template(prim.latex)
+        if op == "mul":
+            # juxtapose, except where two numbers would run together
+            first = node.args[1]
+            while first.op in ("mul", "div", "pow"):
+                first = first.args[0]
+            digit = first.op == "const" and _latex_const(first.value)[0].isdigit()
+            pieces = [0, " \\cdot " if digit else " ", 1]
+        if op == "pow":
+            base = node.args[0]
+            base_ok = base.op in ("var",) or (base.op == "const" and base.value >= 0)
+            needs = (0 if base_ok else PREC_ATOM + 1, 0)
+        for piece in reversed(pieces):
+            if isinstance(piece, int):
+                stack.append((node.args[piece], needs[piece]))
+            else:
+                stack.append(piece)
+    return "".join(out)

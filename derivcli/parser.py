@@ -87,7 +87,10 @@ class _Builder:
     pow = _binary("pow")
 
     def neg(self, children: list) -> Node:
-        return make(_primitive("neg"), (children[0],))
+        (operand,) = children
+        if operand.op == "const":  # -2 is the number -2 (negation is exact)
+            return const(-operand.value)
+        return make(_primitive("neg"), (operand,))
 
 
 @lru_cache(maxsize=1)

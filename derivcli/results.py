@@ -19,6 +19,19 @@ class Evaluation:
 
 
 @dataclass
+class Derivative:
+    """A symbolic derivative: d^k f / d wrt[0] ... d wrt[-1], as text."""
+
+    expression: str
+    wrt: tuple[str, ...]
+    derivative: str
+    latex: str
+    #: node counts: f, the derivative as built, after simplification
+    stats: dict[str, int] | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
 class Gradient:
     """Value and first derivatives, one per variable of ``variables``."""
 
@@ -54,3 +67,85 @@ class Hessian:
     structural_zeros: list[tuple[str, str]] = field(default_factory=list)
     evaluations: int | None = None
     warnings: list[str] = field(default_factory=list)
+
+
+#: an entry of a comparison: ``()`` the value, ``(x,)`` a gradient entry,
+#: ``(x, y)`` a Hessian entry
+EntryKey = tuple[str, ...]
+
+
+@dataclass
+class ModeComparison:
+    """One mode's row of a :class:`Comparison`: its numbers, their errors
+    against the reference, its time and its cost."""
+
+    mode: str
+    #: why the mode did not run here (TensorFlow not installed); the other
+    #: fields are then empty
+    skipped: str | None = None
+    #: the mode ran but failed where the reference did not (counts as a
+    #: disagreement)
+    failed: str | None = None
+    value: float | None = None
+    #: every derivative entry, keyed as :data:`EntryKey`, in table order
+    entries: dict[EntryKey, float] = field(default_factory=dict)
+    gradient: dict[str, float] | None = None
+    hessian: dict[str, dict[str, float]] | None = None
+    #: the absolute error of the value (key ``()``) and of every entry
+    abs_errors: dict[EntryKey, float] = field(default_factory=dict)
+    ulp_errors: dict[EntryKey, float] = field(default_factory=dict)
+    #: the absolute error allowed for each entry
+    allowed: dict[EntryKey, float] = field(default_factory=dict)
+    #: entries (and ``()`` for the value) beyond the allowed error
+    out_of_tolerance: list[EntryKey] = field(default_factory=list)
+    max_abs_error: float | None = None
+    max_ulp_error: float | None = None
+    #: median time of one computation, without imports
+    seconds: float | None = None
+    repetitions: int = 0
+    #: the cost: evaluations of f (numeric) or passes over the graph
+    evaluations: int | None = None
+    #: the cost in words: "41 f evals", "2 passes"
+    cost: str = ""
+    #: how the mode's cost arises
+    cost_note: str = ""
+    #: tensorflow: the one-off time of importing TensorFlow
+    import_seconds: float | None = None
+    #: the first (untimed, warm-up) run of the computation
+    first_seconds: float | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def agrees(self) -> bool:
+        return self.skipped is not None or (self.failed is None and not self.out_of_tolerance)
+
+
+@dataclass
+class Comparison:
+    """Every requested mode side by side against the exact reference."""
+
+    expression: str
+    point: dict[str, float]
+    variables: tuple[str, ...]
+    #: "gradient" or "hessian"
+    kind: str
+    reference: str
+    reference_value: float
+    reference_entries: dict[EntryKey, float]
+    #: entries that are 0 by structure (a variable does not reach them)
+    structural_zeros: list[EntryKey]
+    rows: list[ModeComparison]
+    #: the explicit relative tolerance for every mode, or None for defaults
+    tolerance: float | None = None
+    #: how each mode's tolerance was chosen, in words
+    tolerance_note: str = ""
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def agree(self) -> bool:
+        """No mode that ran differs from the reference beyond its tolerance."""
+        return all(row.agrees for row in self.rows)
+
+    @property
+    def disagreeing(self) -> list[str]:
+        return [row.mode for row in self.rows if not row.agrees]

@@ -135,6 +135,8 @@ def close(ours: float, reference: float, rel: float) -> bool:
     """``ours`` within ``rel`` of ``reference`` (relative; absolute below 1)."""
     if math.isnan(reference):
         return math.isnan(ours)
+    if ours == reference:  # also equal infinities
+        return True
     return abs(ours - reference) <= rel * max(abs(reference), 1.0)
 
 

@@ -11,7 +11,7 @@ import derivcli
 N = 100_000
 
 
-@pytest.mark.parametrize("mode", ["reverse", "numeric"])
+@pytest.mark.parametrize("mode", ["reverse", "numeric", "forward", "dual"])
 def test_long_sum(mode):
     text = "+".join(["x"] * N)
     result = derivcli.grad(text, {"x": 2.0}, mode=mode)
@@ -19,7 +19,7 @@ def test_long_sum(mode):
     assert result.gradient["x"] == pytest.approx(N, rel=1e-9)
 
 
-@pytest.mark.parametrize("mode", ["reverse", "numeric"])
+@pytest.mark.parametrize("mode", ["reverse", "numeric", "forward", "dual"])
 def test_deep_parentheses(mode):
     text = "(" * N + "x*x" + ")" * N
     result = derivcli.grad(text, {"x": 3.0}, mode=mode)
@@ -27,7 +27,7 @@ def test_deep_parentheses(mode):
     assert result.gradient["x"] == pytest.approx(6.0, rel=1e-9)
 
 
-@pytest.mark.parametrize("mode", ["reverse", "numeric"])
+@pytest.mark.parametrize("mode", ["reverse", "numeric", "forward", "dual"])
 def test_deep_negations(mode):
     text = "-(" * N + "x" + ")" * N  # an even number of minus signs
     result = derivcli.grad(text, {"x": 3.0}, mode=mode)

@@ -11,7 +11,7 @@ from oracle import case_id, case_points, close, exact
 
 import derivcli
 
-EXACT_MODES = ["reverse", "dual"]
+EXACT_MODES = ["reverse", "dual", "forward"]
 CASES = case_points()
 IDS = [case_id(c) for c in CASES]
 EXACT_REL = 1e-14

@@ -18,7 +18,7 @@ def test_value_42():
     assert derivcli.evaluate(F, AT).value == 42.0
 
 
-@pytest.mark.parametrize("mode", ["reverse", "dual"])
+@pytest.mark.parametrize("mode", ["reverse", "dual", "forward"])
 def test_exact_gradient_and_hessian(mode):
     assert derivcli.grad(F, AT, mode=mode).gradient == {"x": 24.0, "y": 10.0}
     h = derivcli.hessian(F, AT, mode=mode)

@@ -1,0 +1,136 @@
+"""Forward mode, symbolic: the seed's ``gradiente()`` methods.
+
+The derivative of a graph with respect to one variable is a new graph: one
+pass over the topological order gives every node its tangent ``x_dot`` as a
+graph, built from the primitive table's partials by the chain rule and
+simplified as it is built (``simplify.build``), sharing nodes with the
+expression. Derivatives of any order come from differentiating again.
+A gradient costs one pass per variable (the seed's point about forward
+mode); a Hessian is forward over forward.
+"""
+
+from __future__ import annotations
+
+from ..graph import Graph, Node, const, evaluate_all, topo_order, var
+from ..results import Gradient, Hessian
+from ..simplify import Sym, add, as_node, mul
+from . import (
+    gradient_graphs,
+    nonfinite_warnings,
+    structural_zeros_gradient,
+    structural_zeros_hessian,
+)
+
+NAME = "forward"
+ZERO = const(0.0)
+ONE = const(1.0)
+
+
+def derivative(root: Node, name: str) -> Node:
+    """d root / d name as a simplified graph (one forward pass)."""
+    x = var(name)
+    x_dot: dict[Node, Node] = {x: ONE}
+    for node in topo_order(root):
+        if not node.args:
+            continue
+        tangent = None
+        partials = None
+        for i, a in enumerate(node.args):
+            a_dot = x_dot.get(a)
+            if a_dot is None:
+                continue
+            if partials is None:
+                partials = node.prim.partials(*(Sym(a) for a in node.args), Sym(node))
+            term = mul(as_node(partials[i]), a_dot)
+            tangent = term if tangent is None else add(tangent, term)
+        if tangent is not None and tangent is not ZERO:
+            x_dot[node] = tangent
+    return x_dot.get(root, ZERO)
+
+
+def derivative_raw(root: Node, name: str) -> Node:
+    """The same derivative without simplification (for ``--stats``)."""
+    x = var(name)
+    x_dot: dict[Node, Node] = {x: ONE}
+    for node in topo_order(root):
+        if not node.args:
+            continue
+        tangent = None
+        partials = None
+        for i, a in enumerate(node.args):
+            a_dot = x_dot.get(a)
+            if a_dot is None:
+                continue
+            if partials is None:
+                partials = node.prim.partials(*node.args, node)
+            p = partials[i] if isinstance(partials[i], Node) else const(partials[i])
+            term = p * a_dot
+            tangent = term if tangent is None else tangent + term
+        if tangent is not None:
+            x_dot[node] = tangent
+    return x_dot.get(root, ZERO)
+
+
+def derivative_of_order(root: Node, names: list[str]) -> Node:
+    """d^k root / d names[0] ... d names[-1], differentiating in that order."""
+    node = root
+    for name in names:
+        node = derivative(node, name)
+    return node
+
+
+def _values(graphs: list[Node], point: dict) -> list[float]:
+    values = evaluate_all(topo_order(graphs), point, strict=False)
+    return [float(values[g]) for g in graphs]
+
+
+def gradient(graph: Graph, point: dict, wrt: tuple[str, ...], **options) -> Gradient:
+    value = evaluate_all(topo_order(graph.root), point)[graph.root]  # strict
+    present = set(graph.variables)
+    graphs = [derivative(graph.root, name) if name in present else ZERO for name in wrt]
+    grad = dict(zip(wrt, _values(graphs, point)))
+    return Gradient(
+        expression=graph.source,
+        mode=NAME,
+        point=dict(point),
+        variables=wrt,
+        value=value,
+        gradient=grad,
+        structural_zeros=structural_zeros_gradient(graph, wrt),
+        evaluations=sum(1 for name in wrt if name in present),
+        warnings=nonfinite_warnings(value, grad, "the derivative by {}"),
+    )
+
+
+def hessian(graph: Graph, point: dict, wrt: tuple[str, ...], **options) -> Hessian:
+    first = gradient(graph, point, wrt)
+    present = set(graph.variables)
+    firsts = [derivative(graph.root, name) if name in present else ZERO for name in wrt]
+    passes = len([n for n in wrt if n in present])
+    seconds: dict[tuple[int, int], Node] = {}
+    for i, g in enumerate(firsts):
+        for j in range(i, len(wrt)):
+            if g is ZERO:
+                seconds[i, j] = ZERO
+            else:
+                seconds[i, j] = derivative(g, wrt[j])
+                passes += 1
+    keys = list(seconds)
+    values = dict(zip(keys, _values([seconds[k] for k in keys], point)))
+    rows = {
+        a: {b: values[min(i, j), max(i, j)] for j, b in enumerate(wrt)} for i, a in enumerate(wrt)
+    }
+    flat = {f"{a},{b}": v for a, row in rows.items() for b, v in row.items()}
+    return Hessian(
+        expression=graph.source,
+        mode=NAME,
+        point=dict(point),
+        variables=wrt,
+        value=first.value,
+        gradient=first.gradient,
+        hessian=rows,
+        structural_zeros=structural_zeros_hessian(gradient_graphs(graph.root, wrt), wrt),
+        evaluations=passes,
+        warnings=first.warnings
+        or nonfinite_warnings(first.value, flat, "the second derivative by {}"),
+    )
