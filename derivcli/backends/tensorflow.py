@@ -1,0 +1,219 @@
+"""TensorFlow mode: the seed's last section, "AutoDiff de reverse mode con
+TensorFlow". The graph is translated node by node into TensorFlow operations
+(each primitive names its op in the primitive table; no text is ever
+evaluated) under ``tf.GradientTape``.
+
+Gradient: one tape. Hessian: nested tapes, the inner one for the gradient,
+the outer (persistent) one to differentiate each gradient entry again.
+Where TensorFlow answers ``None`` (the seed's ``d2f/dy2`` of
+``x*x*y + y + 2``), the variable does not reach that derivative: it is
+reported as 0 and listed as a structural zero, because "y does not reach this
+derivative" is different from "this derivative is 0 here".
+
+Variables are ``tf.Variable`` in float64 (the seed's float32 loses digits);
+``dtype="float32"`` gives TensorFlow's own default. TensorFlow is imported
+only when this mode runs, with its log lines kept off the terminal.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import warnings
+from collections.abc import Iterator
+from typing import Any
+
+from ..errors import ModeUnavailable, UsageError
+from ..graph import Graph, Node, evaluate_all, topo_order
+from ..results import Gradient, Hessian
+from . import nonfinite_warnings
+
+NAME = "tensorflow"
+DTYPES = ("float64", "float32")
+
+INSTALL_HINT = "pip install 'derivcli[tensorflow]'"
+
+_tf: Any = None
+
+
+def _import_tensorflow() -> Any:
+    """The ``tensorflow`` module, imported once, quietly."""
+    global _tf
+    if _tf is not None:
+        return _tf
+    # C++ log lines after start-up (cpu features, devices) are dropped by this
+    # level; the ones written before absl is initialised (the oneDNN notice)
+    # ignore it, so the import runs with file descriptor 2 sent to /dev/null.
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    try:
+        with _quiet_stderr(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            import tensorflow as tf
+    except ImportError:
+        raise ModeUnavailable(f"the tensorflow mode needs TensorFlow: {INSTALL_HINT}") from None
+    except Exception as exc:  # a broken installation
+        raise ModeUnavailable(
+            f"TensorFlow is installed but does not import ({type(exc).__name__}: {exc}); "
+            f"reinstall it: {INSTALL_HINT}"
+        ) from None
+    _tf = tf
+    return tf
+
+
+@contextlib.contextmanager
+def _quiet_stderr() -> Iterator[None]:
+    """File descriptor 2 sent to /dev/null for a while (unless DERIVCLI_DEBUG)."""
+    if os.environ.get("DERIVCLI_DEBUG"):
+        yield
+        return
+    _flush_stderr()
+    try:
+        saved = os.dup(2)
+    except OSError:  # no stderr at all: nothing to protect
+        yield
+        return
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 2)
+        os.close(devnull)
+        yield
+    finally:
+        _flush_stderr()
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
+def _flush_stderr() -> None:
+    try:
+        sys.stderr.flush()
+    except (AttributeError, ValueError, OSError):
+        pass
+
+
+def _check_dtype(dtype: str | None) -> str:
+    """The dtype's name: float64 unless float32 is asked for."""
+    name = "float64" if dtype is None else dtype
+    if name not in DTYPES:
+        raise UsageError(
+            f"--dtype {name} is not a float type this mode offers; "
+            "choose float64 (the default) or float32"
+        )
+    return name
+
+
+def _op(tf: Any, spec: Any) -> Any:
+    """The TensorFlow function a primitive names ("math.sin" -> tf.math.sin)."""
+    if callable(spec):
+        return lambda *args: spec(tf, *args)
+    fn = tf
+    for part in spec.split("."):
+        fn = getattr(fn, part)
+    return fn
+
+
+def _translate(tf: Any, order: list[Node], variables: dict[str, Any], dtype: Any) -> dict:
+    """Every node of ``order`` as a tensor: one loop, children first."""
+    ops: dict[str, Any] = {}
+    tensors: dict[Node, Any] = {}
+    for node in order:
+        op = node.op
+        if op == "const":
+            tensors[node] = tf.constant(node.value, dtype=dtype)
+        elif op == "var":
+            tensors[node] = variables[node.name]
+        else:
+            fn = ops.get(op)
+            if fn is None:
+                fn = ops[op] = _op(tf, node.prim.tf)
+            tensors[node] = fn(*(tensors[a] for a in node.args))
+    return tensors
+
+
+def _prepare(graph: Graph, point: dict, wrt: tuple[str, ...], dtype: str | None):
+    dtype_name = _check_dtype(dtype)
+    order = topo_order(graph.root)
+    # our own evaluator first: log(-1) is a DomainError naming the node,
+    # before TensorFlow quietly answers nan
+    evaluate_all(order, point)
+    tf = _import_tensorflow()
+    tf_dtype = getattr(tf, dtype_name)
+    names = list(dict.fromkeys((*graph.variables, *wrt)))
+    variables = {name: tf.Variable(float(point.get(name, 0.0)), dtype=tf_dtype) for name in names}
+    return tf, order, variables, tf_dtype
+
+
+def _number(tensor: Any) -> float:
+    return float(tensor.numpy())
+
+
+def _first_derivatives(tf: Any, tape: Any, f: Any, sources: list) -> list:
+    """``tape.gradient`` with TensorFlow's None (not connected) kept."""
+    return tape.gradient(f, sources, unconnected_gradients=tf.UnconnectedGradients.NONE)
+
+
+def gradient(
+    graph: Graph, point: dict, wrt: tuple[str, ...], *, dtype: str | None = None, **options
+) -> Gradient:
+    tf, order, variables, tf_dtype = _prepare(graph, point, wrt, dtype)
+    sources = [variables[name] for name in wrt]
+    with tf.GradientTape() as tape:
+        f = tf.convert_to_tensor(_translate(tf, order, variables, tf_dtype)[graph.root])
+    grads = _first_derivatives(tf, tape, f, sources)
+    value = _number(f)
+    grad = {name: 0.0 if g is None else _number(g) for name, g in zip(wrt, grads, strict=True)}
+    return Gradient(
+        expression=graph.source,
+        mode=NAME,
+        point=dict(point),
+        variables=wrt,
+        value=value,
+        gradient=grad,
+        structural_zeros=[name for name, g in zip(wrt, grads, strict=True) if g is None],
+        evaluations=2,  # the forward pass recorded on the tape, one backward
+        warnings=nonfinite_warnings(value, grad, "the derivative by {}"),
+    )
+
+
+def hessian(
+    graph: Graph, point: dict, wrt: tuple[str, ...], *, dtype: str | None = None, **options
+) -> Hessian:
+    tf, order, variables, tf_dtype = _prepare(graph, point, wrt, dtype)
+    sources = [variables[name] for name in wrt]
+    with tf.GradientTape(persistent=True) as outer:
+        with tf.GradientTape() as inner:
+            f = tf.convert_to_tensor(_translate(tf, order, variables, tf_dtype)[graph.root])
+        # computed inside the outer tape, so that it can be differentiated again
+        grads = _first_derivatives(tf, inner, f, sources)
+    rows: dict[str, dict[str, float]] = {}
+    zeros: list[tuple[str, str]] = []
+    for name, g in zip(wrt, grads, strict=True):
+        if g is None:
+            second = [None] * len(wrt)
+        else:
+            second = _first_derivatives(tf, outer, g, sources)
+        rows[name] = {}
+        for other, h in zip(wrt, second, strict=True):
+            if h is None:
+                zeros.append((name, other))
+                rows[name][other] = 0.0
+            else:
+                rows[name][other] = _number(h)
+    del outer
+    value = _number(f)
+    grad = {name: 0.0 if g is None else _number(g) for name, g in zip(wrt, grads, strict=True)}
+    first_warnings = nonfinite_warnings(value, grad, "the derivative by {}")
+    flat = {f"{a},{b}": v for a, row in rows.items() for b, v in row.items()}
+    return Hessian(
+        expression=graph.source,
+        mode=NAME,
+        point=dict(point),
+        variables=wrt,
+        value=value,
+        gradient=grad,
+        hessian=rows,
+        structural_zeros=zeros,
+        # forward pass, the gradient, then one backward pass per row
+        evaluations=2 + sum(g is not None for g in grads),
+        warnings=first_warnings or nonfinite_warnings(value, flat, "the second derivative by {}"),
+    )
