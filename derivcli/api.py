@@ -102,7 +102,7 @@ def derivative_of(
     ``order`` repeats the last variable until the derivative has that order:
     ``wrt="x", order=3`` is d³f/dx³; ``wrt="x,y"`` is ∂²f/∂x∂y.
     """
-    from .backends.forward import derivative, derivative_raw
+    from .backends.forward import derivative
     from .graph import count_nodes, to_infix, to_latex
     from .point import check_name
 
@@ -132,7 +132,7 @@ def derivative_of(
     if stats:
         raw = graph.root
         for name in names:
-            raw = derivative_raw(raw, name)
+            raw = derivative(raw, name, simplified=False)
         counts = {
             "expression": count_nodes(graph.root),
             "derivative_as_built": count_nodes(raw),

@@ -18,6 +18,7 @@ from types import ModuleType
 from ..errors import ModeUnavailable
 from ..graph import Graph, Node, topo_order, var
 from ..primitives import add, mul
+from ..results import Gradient, Hessian
 
 #: every mode, in the order the seed notebook teaches them
 MODES = ("numeric", "forward", "dual", "reverse", "tensorflow")
@@ -118,3 +119,68 @@ def _word(v: float) -> str:
     if v != v:
         return "NaN"
     return "Infinity" if v > 0 else "-Infinity"
+
+
+def gradient_result(
+    mode: str,
+    graph: Graph,
+    point: dict,
+    wrt: tuple[str, ...],
+    value: float,
+    grad: dict[str, float],
+    *,
+    evaluations: int,
+    structural_zeros: list[str] | None = None,
+    error_estimate: dict[str, float] | None = None,
+) -> Gradient:
+    """A mode's gradient, with the structural zeros and warnings every mode
+    reports the same way (structural zeros from the graph unless given)."""
+    return Gradient(
+        expression=graph.source,
+        mode=mode,
+        point=dict(point),
+        variables=wrt,
+        value=value,
+        gradient=grad,
+        error_estimate=error_estimate,
+        structural_zeros=(
+            structural_zeros_gradient(graph, wrt) if structural_zeros is None else structural_zeros
+        ),
+        evaluations=evaluations,
+        warnings=nonfinite_warnings(value, grad, "the derivative by {}"),
+    )
+
+
+def hessian_result(
+    mode: str,
+    graph: Graph,
+    point: dict,
+    wrt: tuple[str, ...],
+    value: float,
+    grad: dict[str, float],
+    rows: dict[str, dict[str, float]],
+    *,
+    evaluations: int,
+    structural_zeros: list[tuple[str, str]] | None = None,
+    error_estimate: dict[str, dict[str, float]] | None = None,
+) -> Hessian:
+    """A mode's Hessian (``rows[x][y]``), reported like every other mode's."""
+    if structural_zeros is None:
+        structural_zeros = structural_zeros_hessian(gradient_graphs(graph.root, wrt), wrt)
+    flat = {f"{a},{b}": v for a, row in rows.items() for b, v in row.items()}
+    warnings = nonfinite_warnings(value, grad, "the derivative by {}") or nonfinite_warnings(
+        value, flat, "the second derivative by {}"
+    )
+    return Hessian(
+        expression=graph.source,
+        mode=mode,
+        point=dict(point),
+        variables=wrt,
+        value=value,
+        gradient=grad,
+        hessian=rows,
+        error_estimate=error_estimate,
+        structural_zeros=structural_zeros,
+        evaluations=evaluations,
+        warnings=warnings,
+    )

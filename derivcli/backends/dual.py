@@ -25,12 +25,7 @@ from __future__ import annotations
 from ..dual import Dual, HyperDual
 from ..graph import Graph, evaluate_all, topo_order
 from ..results import Gradient, Hessian
-from . import (
-    gradient_graphs,
-    nonfinite_warnings,
-    structural_zeros_gradient,
-    structural_zeros_hessian,
-)
+from . import gradient_result, hessian_result
 
 NAME = "dual"
 
@@ -56,17 +51,7 @@ def gradient(graph: Graph, point: dict, wrt: tuple[str, ...], **options) -> Grad
         out = _seeded(order, point, root, {name: Dual(point[name], 1.0)})
         evaluations += 1
         grad[name] = out.eps if type(out) is Dual else 0.0
-    return Gradient(
-        expression=graph.source,
-        mode=NAME,
-        point=dict(point),
-        variables=wrt,
-        value=value,
-        gradient=grad,
-        structural_zeros=structural_zeros_gradient(graph, wrt),
-        evaluations=evaluations,
-        warnings=nonfinite_warnings(value, grad, "the derivative by {}"),
-    )
+    return gradient_result(NAME, graph, point, wrt, value, grad, evaluations=evaluations)
 
 
 def hessian(graph: Graph, point: dict, wrt: tuple[str, ...], **options) -> Hessian:
@@ -94,20 +79,4 @@ def hessian(graph: Graph, point: dict, wrt: tuple[str, ...], **options) -> Hessi
             rows[a][b] = rows[b][a] = out.eps12
             if b == a:
                 grad[a] = out.eps1
-    flat = {f"{a},{b}": v for a, row in rows.items() for b, v in row.items()}
-    first_warnings = nonfinite_warnings(value, grad, "the derivative by {}")
-    return Hessian(
-        expression=graph.source,
-        mode=NAME,
-        point=dict(point),
-        variables=wrt,
-        value=value,
-        gradient=grad,
-        hessian=rows,
-        structural_zeros=structural_zeros_hessian(gradient_graphs(root, wrt), wrt),
-        evaluations=evaluations,
-        warnings=first_warnings
-        + (
-            [] if first_warnings else nonfinite_warnings(value, flat, "the second derivative by {}")
-        ),
-    )
+    return hessian_result(NAME, graph, point, wrt, value, grad, rows, evaluations=evaluations)

@@ -14,20 +14,21 @@ from __future__ import annotations
 from ..graph import Graph, Node, const, evaluate_all, topo_order, var
 from ..results import Gradient, Hessian
 from ..simplify import Sym, add, as_node, mul
-from . import (
-    gradient_graphs,
-    nonfinite_warnings,
-    structural_zeros_gradient,
-    structural_zeros_hessian,
-)
+from . import gradient_result, hessian_result
 
 NAME = "forward"
 ZERO = const(0.0)
 ONE = const(1.0)
 
 
-def derivative(root: Node, name: str) -> Node:
-    """d root / d name as a simplified graph (one forward pass)."""
+def derivative(root: Node, name: str, *, simplified: bool = True) -> Node:
+    """d root / d name as a graph (one forward pass over the topological order).
+
+    ``simplified=False`` builds the same chain rule without the simplifier
+    (only the folds of ``graph.build``), for ``--stats``.
+    """
+    wrap = Sym if simplified else _raw
+    times, plus = (mul, add) if simplified else (_raw_mul, _raw_add)
     x = var(name)
     x_dot: dict[Node, Node] = {x: ONE}
     for node in topo_order(root):
@@ -40,35 +41,24 @@ def derivative(root: Node, name: str) -> Node:
             if a_dot is None:
                 continue
             if partials is None:
-                partials = node.prim.partials(*(Sym(a) for a in node.args), Sym(node))
-            term = mul(as_node(partials[i]), a_dot)
-            tangent = term if tangent is None else add(tangent, term)
+                partials = node.prim.partials(*(wrap(a) for a in node.args), wrap(node))
+            term = times(as_node(partials[i]), a_dot)
+            tangent = term if tangent is None else plus(tangent, term)
         if tangent is not None and tangent is not ZERO:
             x_dot[node] = tangent
     return x_dot.get(root, ZERO)
 
 
-def derivative_raw(root: Node, name: str) -> Node:
-    """The same derivative without simplification (for ``--stats``)."""
-    x = var(name)
-    x_dot: dict[Node, Node] = {x: ONE}
-    for node in topo_order(root):
-        if not node.args:
-            continue
-        tangent = None
-        partials = None
-        for i, a in enumerate(node.args):
-            a_dot = x_dot.get(a)
-            if a_dot is None:
-                continue
-            if partials is None:
-                partials = node.prim.partials(*node.args, node)
-            p = partials[i] if isinstance(partials[i], Node) else const(partials[i])
-            term = p * a_dot
-            tangent = term if tangent is None else tangent + term
-        if tangent is not None:
-            x_dot[node] = tangent
-    return x_dot.get(root, ZERO)
+def _raw(node: Node) -> Node:
+    return node
+
+
+def _raw_mul(a: Node, b: Node) -> Node:
+    return a * b
+
+
+def _raw_add(a: Node, b: Node) -> Node:
+    return a + b
 
 
 def derivative_of_order(root: Node, names: list[str]) -> Node:
@@ -89,17 +79,8 @@ def gradient(graph: Graph, point: dict, wrt: tuple[str, ...], **options) -> Grad
     present = set(graph.variables)
     graphs = [derivative(graph.root, name) if name in present else ZERO for name in wrt]
     grad = dict(zip(wrt, _values(graphs, point)))
-    return Gradient(
-        expression=graph.source,
-        mode=NAME,
-        point=dict(point),
-        variables=wrt,
-        value=value,
-        gradient=grad,
-        structural_zeros=structural_zeros_gradient(graph, wrt),
-        evaluations=sum(1 for name in wrt if name in present),
-        warnings=nonfinite_warnings(value, grad, "the derivative by {}"),
-    )
+    passes = sum(1 for name in wrt if name in present)
+    return gradient_result(NAME, graph, point, wrt, value, grad, evaluations=passes)
 
 
 def hessian(graph: Graph, point: dict, wrt: tuple[str, ...], **options) -> Hessian:
@@ -120,17 +101,6 @@ def hessian(graph: Graph, point: dict, wrt: tuple[str, ...], **options) -> Hessi
     rows = {
         a: {b: values[min(i, j), max(i, j)] for j, b in enumerate(wrt)} for i, a in enumerate(wrt)
     }
-    flat = {f"{a},{b}": v for a, row in rows.items() for b, v in row.items()}
-    return Hessian(
-        expression=graph.source,
-        mode=NAME,
-        point=dict(point),
-        variables=wrt,
-        value=first.value,
-        gradient=first.gradient,
-        hessian=rows,
-        structural_zeros=structural_zeros_hessian(gradient_graphs(graph.root, wrt), wrt),
-        evaluations=passes,
-        warnings=first.warnings
-        or nonfinite_warnings(first.value, flat, "the second derivative by {}"),
+    return hessian_result(
+        NAME, graph, point, wrt, first.value, first.gradient, rows, evaluations=passes
     )

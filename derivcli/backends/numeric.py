@@ -22,7 +22,7 @@ from collections.abc import Callable
 from ..errors import UsageError
 from ..graph import Graph, evaluate_all, topo_order
 from ..results import Gradient, Hessian
-from . import nonfinite_warnings, structural_zeros_gradient
+from . import gradient_result, hessian_result
 
 NAME = "numeric"
 SCHEMES = ("forward", "central", "richardson")
@@ -174,17 +174,8 @@ def gradient(
             grad[name], errors[name] = 0.0, 0.0
             continue
         grad[name], errors[name] = _first(f, fx, name, scheme, step)
-    return Gradient(
-        expression=graph.source,
-        mode=NAME,
-        point=dict(point),
-        variables=wrt,
-        value=fx,
-        gradient=grad,
-        error_estimate=errors,
-        structural_zeros=structural_zeros_gradient(graph, wrt),
-        evaluations=f.count,
-        warnings=nonfinite_warnings(fx, grad, "the numeric derivative by {}"),
+    return gradient_result(
+        NAME, graph, point, wrt, fx, grad, evaluations=f.count, error_estimate=errors
     )
 
 
@@ -197,8 +188,6 @@ def hessian(
     step: float | None = None,
     **options,
 ) -> Hessian:
-    from . import gradient_graphs, structural_zeros_hessian
-
     first = gradient(graph, point, wrt, scheme=scheme, step=step)
     f = _Function(graph, point)
     fx = first.value
@@ -215,18 +204,14 @@ def hessian(
             errors[a][b] = errors[b][a] = e
     rows = {a: {b: rows[a][b] for b in wrt} for a in wrt}
     errors = {a: {b: errors[a][b] for b in wrt} for a in wrt}
-    flat = {f"{a},{b}": v for a, row in rows.items() for b, v in row.items()}
-    return Hessian(
-        expression=graph.source,
-        mode=NAME,
-        point=dict(point),
-        variables=wrt,
-        value=fx,
-        gradient=first.gradient,
-        hessian=rows,
-        error_estimate=errors,
-        structural_zeros=structural_zeros_hessian(gradient_graphs(graph.root, wrt), wrt),
+    return hessian_result(
+        NAME,
+        graph,
+        point,
+        wrt,
+        fx,
+        first.gradient,
+        rows,
         evaluations=first.evaluations + f.count,
-        warnings=first.warnings
-        or nonfinite_warnings(fx, flat, "the numeric second derivative by {}"),
+        error_estimate=errors,
     )

@@ -12,13 +12,7 @@ from __future__ import annotations
 
 from ..graph import Graph, evaluate_all, topo_order
 from ..results import Gradient, Hessian
-from . import (
-    backward,
-    gradient_graphs,
-    nonfinite_warnings,
-    structural_zeros_gradient,
-    structural_zeros_hessian,
-)
+from . import backward, gradient_graphs, gradient_result, hessian_result, structural_zeros_hessian
 
 NAME = "reverse"
 
@@ -26,20 +20,9 @@ NAME = "reverse"
 def gradient(graph: Graph, point: dict, wrt: tuple[str, ...], **options) -> Gradient:
     order = topo_order(graph.root)
     values = evaluate_all(order, point)  # strict: domain errors name the node
-    value = values[graph.root]
     grads = backward(order, values, graph.root, wrt, 1.0)
-    grad = dict(zip(wrt, (float(g) for g in grads), strict=False))
-    return Gradient(
-        expression=graph.source,
-        mode=NAME,
-        point=dict(point),
-        variables=wrt,
-        value=value,
-        gradient=grad,
-        structural_zeros=structural_zeros_gradient(graph, wrt),
-        evaluations=2,
-        warnings=nonfinite_warnings(value, grad, "the derivative by {}"),
-    )
+    grad = dict(zip(wrt, (float(g) for g in grads)))
+    return gradient_result(NAME, graph, point, wrt, values[graph.root], grad, evaluations=2)
 
 
 def hessian(graph: Graph, point: dict, wrt: tuple[str, ...], **options) -> Hessian:
@@ -48,24 +31,17 @@ def hessian(graph: Graph, point: dict, wrt: tuple[str, ...], **options) -> Hessi
     order = topo_order(grads)
     values = evaluate_all(order, point, strict=False)
     rows = {}
-    for name, g in zip(wrt, grads, strict=False):
+    for name, g in zip(wrt, grads):
         row = backward(order, values, g, wrt, 1.0)
-        rows[name] = dict(zip(wrt, (float(v) for v in row), strict=False))
-    flat = {f"{a},{b}": v for a, row in rows.items() for b, v in row.items()}
-    return Hessian(
-        expression=graph.source,
-        mode=NAME,
-        point=dict(point),
-        variables=wrt,
-        value=first.value,
-        gradient=first.gradient,
-        hessian=rows,
-        structural_zeros=structural_zeros_hessian(grads, wrt),
+        rows[name] = dict(zip(wrt, (float(v) for v in row)))
+    return hessian_result(
+        NAME,
+        graph,
+        point,
+        wrt,
+        first.value,
+        first.gradient,
+        rows,
         evaluations=2 + 1 + len(wrt),
-        warnings=first.warnings
-        + (
-            []
-            if first.warnings
-            else nonfinite_warnings(first.value, flat, "the second derivative by {}")
-        ),
+        structural_zeros=structural_zeros_hessian(grads, wrt),
     )

@@ -27,7 +27,7 @@ from typing import Any
 from ..errors import ModeUnavailable, UsageError
 from ..graph import Graph, Node, evaluate_all, topo_order
 from ..results import Gradient, Hessian
-from . import nonfinite_warnings
+from . import gradient_result, hessian_result
 
 NAME = "tensorflow"
 DTYPES = ("float64", "float32")
@@ -162,16 +162,10 @@ def gradient(
     grads = _first_derivatives(tf, tape, f, sources)
     value = _number(f)
     grad = {name: 0.0 if g is None else _number(g) for name, g in zip(wrt, grads, strict=True)}
-    return Gradient(
-        expression=graph.source,
-        mode=NAME,
-        point=dict(point),
-        variables=wrt,
-        value=value,
-        gradient=grad,
-        structural_zeros=[name for name, g in zip(wrt, grads, strict=True) if g is None],
-        evaluations=2,  # the forward pass recorded on the tape, one backward
-        warnings=nonfinite_warnings(value, grad, "the derivative by {}"),
+    zeros = [name for name, g in zip(wrt, grads, strict=True) if g is None]
+    # the forward pass recorded on the tape, one backward
+    return gradient_result(
+        NAME, graph, point, wrt, value, grad, evaluations=2, structural_zeros=zeros
     )
 
 
@@ -202,18 +196,15 @@ def hessian(
     del outer
     value = _number(f)
     grad = {name: 0.0 if g is None else _number(g) for name, g in zip(wrt, grads, strict=True)}
-    first_warnings = nonfinite_warnings(value, grad, "the derivative by {}")
-    flat = {f"{a},{b}": v for a, row in rows.items() for b, v in row.items()}
-    return Hessian(
-        expression=graph.source,
-        mode=NAME,
-        point=dict(point),
-        variables=wrt,
-        value=value,
-        gradient=grad,
-        hessian=rows,
-        structural_zeros=zeros,
+    return hessian_result(
+        NAME,
+        graph,
+        point,
+        wrt,
+        value,
+        grad,
+        rows,
         # forward pass, the gradient, then one backward pass per row
         evaluations=2 + sum(g is not None for g in grads),
-        warnings=first_warnings or nonfinite_warnings(value, flat, "the second derivative by {}"),
+        structural_zeros=zeros,
     )
