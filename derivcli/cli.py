@@ -433,9 +433,10 @@ def compare_command(
     )
     _emit(result, fmt)
     if check and not result.agree:
+        late = result.disagreeing
         click.echo(
-            f"Disagreement: {', '.join(result.disagreeing)} differ from {result.reference} "
-            "beyond the tolerance",
+            f"Disagreement: {', '.join(late)} {'differs' if len(late) == 1 else 'differ'} "
+            f"from {result.reference} beyond the tolerance (exit code {EXIT_DISAGREE})",
             err=True,
         )
         sys.exit(EXIT_DISAGREE)

@@ -251,6 +251,7 @@ def comparison_to_dict(result: Comparison) -> dict[str, Any]:
         item["out_of_tolerance"] = [_entry_path(result.kind, k) for k in row.out_of_tolerance]
         if row.import_seconds is not None:
             item["import_seconds"] = row.import_seconds
+            item["first_run_seconds"] = row.first_seconds
         modes.append(item)
     return {
         "expression": result.expression,
@@ -365,7 +366,7 @@ def print_comparison(result: Comparison, file: Any = None) -> None:
     if len(shown) < len(keys):
         table.add_column("…")
     table.add_column("max abs error", justify="right")
-    table.add_column("max error", justify="right")
+    table.add_column("max ulp error", justify="right")
     table.add_column("time", justify="right")
     table.add_column("cost", justify="right")
 
@@ -403,7 +404,7 @@ def print_comparison(result: Comparison, file: Any = None) -> None:
     # numbers are the point of this table: widen it rather than cut digits
     from rich.measure import Measurement
 
-    natural = Measurement.get(console, console.options, table).maximum
+    natural = Measurement.get(console, console.options.update_width(10_000), table).maximum
     if natural > console.width:
         Console(file=file, highlight=False, width=natural).print(table)
     else:

@@ -55,10 +55,12 @@ def _scale(x: float) -> float:
     return max(abs(x), 1.0)
 
 
-def _ridders(estimate: Callable[[float], float], h0: float) -> tuple[float, float]:
+def _ridders(estimate: Callable[[float], float], h0: float) -> tuple[float, float, float]:
     """Ridders' extrapolation of ``estimate(h)`` (error a series in h^2) to h -> 0.
 
-    Returns the best value and its error estimate. Numerical Recipes, dfridr.
+    Returns the best value, its error estimate (from the tableau) and the
+    smallest step it used, whose rounding noise the caller adds to the
+    estimate. Numerical Recipes, dfridr.
     """
     con, con2, ntab, safe = 1.4, 1.96, 10, 2.0
     h = h0
@@ -69,7 +71,7 @@ def _ridders(estimate: Callable[[float], float], h0: float) -> tuple[float, floa
         first = estimate(h)
         tries += 1
     table = [[first]]
-    best, err = first, math.inf
+    best, err, h_best = first, math.inf, h
     for i in range(1, ntab):
         h /= con
         row = [estimate(h)]
@@ -79,11 +81,11 @@ def _ridders(estimate: Callable[[float], float], h0: float) -> tuple[float, floa
             fac *= con2
             errt = max(abs(row[j] - row[j - 1]), abs(row[j] - table[i - 1][j - 1]))
             if errt <= err:
-                err, best = errt, row[j]
+                err, best, h_best = errt, row[j], h
         table.append(row)
         if abs(row[i] - table[i - 1][i - 1]) >= safe * err:
             break
-    return best, err
+    return best, err, h_best
 
 
 def _check(scheme: str, step: float | None) -> None:
@@ -111,9 +113,10 @@ def _first(f: _Function, fx: float, name: str, scheme: str, step: float | None):
         d = central(h)
         return d, abs(central(2 * h) - d) / 3 + rounding / h
     h0 = step if step is not None else 0.1 * _scale(x)
-    d, err = _ridders(lambda k: (f({name: k}) - f({name: -k})) / (2 * k), h0)
-    # extrapolation cannot beat rounding: a few ulps of the result and of f
-    return d, err + 8 * EPS * (abs(d) + abs(fx) / _scale(x))
+    d, err, h = _ridders(lambda k: (f({name: k}) - f({name: -k})) / (2 * k), h0)
+    # extrapolation cannot beat rounding: f's own rounding over the step,
+    # amplified by the extrapolation, and a few ulps of the result
+    return d, err + 8 * EPS * (abs(fx) / h + abs(d))
 
 
 def _second(f: _Function, fx: float, a: str, b: str, scheme: str, step: float | None):
@@ -150,8 +153,9 @@ def _second(f: _Function, fx: float, a: str, b: str, scheme: str, step: float | 
         ha, hb = t * (1 if step else sa), t * (1 if step else sb)
         return d, abs(central(2 * t) - d) / 3 + 4 * rounding / (ha * hb)
     t0 = step if step is not None else 0.1
-    d, err = _ridders(central, t0)
-    return d, err + 8 * EPS * (abs(d) + abs(fx) / (sa * sb))
+    d, err, t = _ridders(central, t0)
+    ha, hb = t * (1 if step else sa), t * (1 if step else sb)
+    return d, err + 16 * EPS * (abs(fx) / (ha * hb) + abs(d))
 
 
 def gradient(

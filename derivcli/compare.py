@@ -1,0 +1,342 @@
+"""Every mode side by side: ``derivcli compare``.
+
+The seed notebook's lesson is that the ways of differentiating give the same
+answer at very different costs: numeric differences need about 2n
+evaluations of f, forward-type modes one pass per variable, reverse mode one
+forward and one backward pass whatever the number of variables. This module
+runs the requested modes on one expression and point, times them, counts
+their cost and measures each entry against the exact reference
+(:data:`REFERENCE`, symbolic forward mode).
+
+Errors
+    absolute, ``|ours - reference|``, and in units in the last place of the
+    reference, ``|ours - reference| / ulp(reference)``; for a reference of
+    exactly 0 the unit is ``ulp(1.0)`` (2.2e-16), since ``ulp(0)`` (5e-324)
+    would turn any rounding residue into an astronomic count. Two NaNs, or
+    two equal infinities, agree (error 0); a non-finite number against a
+    finite one is an infinite error.
+
+Tolerances (``agrees``)
+    an entry agrees when ``|ours - reference| <= tol * max(|reference|, 1)``:
+    relative, with references below 1 in magnitude counted as 1 (an absolute
+    floor of ``tol``, so an exact 0 can be matched). ``tol`` is
+    :data:`EXACT_TOLERANCE` for the exact modes; the numeric mode may
+    instead differ by its own error estimate (which bounds its true error on
+    the whole oracle table). An explicit ``tolerance`` replaces both, for
+    every mode. A non-finite reference must be matched exactly.
+
+Timing
+    one untimed warm-up run (whose result is the one reported), then the
+    median of :data:`MIN_REPEATS` to :data:`MAX_REPEATS` timed runs of the
+    computation alone: the expression is parsed and imports are done before.
+    TensorFlow's one-off import is timed separately (``import_seconds``).
+"""
+
+from __future__ import annotations
+
+import importlib
+import math
+import statistics
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from . import backends
+from .backends import MODES
+from .errors import DerivError, ModeUnavailable, UsageError
+from .results import Comparison, EntryKey, Gradient, Hessian, ModeComparison
+
+#: the exact result every mode is measured against
+REFERENCE = "forward"
+#: the default relative tolerance of the exact modes
+EXACT_TOLERANCE = 1e-12
+#: timed runs after the warm-up: at least MIN_REPEATS (unless a run is slow),
+#: at most MAX_REPEATS, stopping once TIME_TARGET seconds have been spent
+MIN_REPEATS, MAX_REPEATS = 3, 5
+TIME_TARGET = 0.2
+#: no more timed runs once the warm-up and the runs so far take this long
+TIME_BUDGET = 3.0
+
+#: what one unit of each mode's cost is: (singular, plural)
+COST_UNITS = {
+    "numeric": ("f eval", "f evals"),
+    "forward": ("pass", "passes"),
+    "dual": ("pass", "passes"),
+    "reverse": ("pass", "passes"),
+    "tensorflow": ("pass", "passes"),
+}
+
+#: how each mode's cost arises, for n variables
+COST_NOTES = {
+    "gradient": {
+        "numeric": "f at the point, then 2 evaluations per variable for each step "
+        "of Richardson's extrapolation: grows with n",
+        "forward": "one symbolic forward pass per variable: n passes",
+        "dual": "one plain pass, then one dual-number pass per variable: n + 1 passes",
+        "reverse": "one forward and one backward pass, whatever n",
+        "tensorflow": "one taped forward pass and one backward pass, whatever n",
+    },
+    "hessian": {
+        "numeric": "the gradient's evaluations, then 2 to 4 per pair of variables "
+        "for each step: grows with n^2",
+        "forward": "forward over forward: n passes, then one per pair i <= j",
+        "dual": "one plain pass, then one hyper-dual pass per pair i <= j",
+        "reverse": "forward and backward (2), the gradient as graphs (1), "
+        "then one backward pass per variable: n + 3",
+        "tensorflow": "taped forward and backward pass, then one backward pass "
+        "per gradient entry: n + 2",
+    },
+}
+
+KINDS = ("gradient", "hessian")
+
+
+def parse_modes(text: str) -> tuple[str, ...]:
+    """``"all"`` or ``"numeric,dual"`` as a tuple of modes (no repeats)."""
+    names = [part.strip() for part in text.split(",") if part.strip()]
+    if not names:
+        raise UsageError(f"--modes is empty; give 'all' or some of {', '.join(MODES)}")
+    modes: list[str] = []
+    for name in names:
+        if name == "all":
+            modes.extend(MODES)
+        elif name in MODES:
+            modes.append(name)
+        else:
+            raise UsageError(
+                f"--modes: unknown mode '{name}'; choose 'all' or some of "
+                f"{', '.join(MODES)}, separated by commas"
+            )
+    return tuple(dict.fromkeys(modes))
+
+
+def check_tolerance(tolerance: float | None) -> float | None:
+    if tolerance is not None and not (tolerance >= 0 and math.isfinite(tolerance)):
+        raise UsageError(
+            f"--tolerance must be a finite number >= 0, got {tolerance}; try --tolerance 1e-9"
+        )
+    return tolerance
+
+
+# ---------------------------------------------------------------------------
+# Errors and tolerances
+
+
+def abs_error(ours: float, reference: float) -> float:
+    """``|ours - reference|``; 0 for two NaNs or two equal infinities, and
+    infinite for a non-finite number against another number."""
+    if ours == reference or (ours != ours and reference != reference):
+        return 0.0
+    difference = abs(ours - reference)
+    return math.inf if difference != difference else difference
+
+
+def ulp_error(ours: float, reference: float) -> float:
+    """The error in units in the last place of ``reference`` (of 1.0 for a
+    reference of 0)."""
+    error = abs_error(ours, reference)
+    if error == 0.0:
+        return 0.0
+    if not (math.isfinite(error) and math.isfinite(reference)):
+        return math.inf
+    unit = math.ulp(reference) if reference != 0 else math.ulp(1.0)
+    return error / unit
+
+
+def allowed_error(
+    mode: str, reference: float, estimate: float | None, tolerance: float | None
+) -> float:
+    """The absolute error ``mode`` may have on an entry whose exact value is
+    ``reference`` (module docstring: Tolerances)."""
+    if not math.isfinite(reference):
+        return 0.0
+    scale = max(abs(reference), 1.0)
+    if tolerance is not None:
+        return tolerance * scale
+    floor = EXACT_TOLERANCE * scale
+    if estimate is not None and math.isfinite(estimate):
+        return max(estimate, floor)
+    return floor
+
+
+def tolerance_note(tolerance: float | None) -> str:
+    if tolerance is not None:
+        return f"every mode: relative {tolerance:g} (absolute below 1)"
+    return (
+        f"exact modes: relative {EXACT_TOLERANCE:g} (absolute below 1); "
+        "numeric: its own error estimate"
+    )
+
+
+# ---------------------------------------------------------------------------
+# Running and timing
+
+
+def timed(compute: Callable[[], Any]) -> tuple[Any, float, float, int]:
+    """``compute()`` once untimed (the result), then timed repetitions.
+
+    Returns the result, the median of the timed runs, the warm-up's time and
+    the number of timed runs.
+    """
+    start = time.perf_counter()
+    result = compute()
+    first = time.perf_counter() - start
+    samples: list[float] = []
+    while len(samples) < MAX_REPEATS:
+        spent = sum(samples)
+        if len(samples) >= MIN_REPEATS and spent >= TIME_TARGET:
+            break
+        if samples and first + spent >= TIME_BUDGET:
+            break
+        start = time.perf_counter()
+        compute()
+        samples.append(time.perf_counter() - start)
+    return result, statistics.median(samples), first, len(samples)
+
+
+def import_seconds(mode: str, backend: Any) -> float | None:
+    """The one-off import of a heavy mode's library (TensorFlow), timed;
+    ``ModeUnavailable`` when it cannot be imported."""
+    if mode != "tensorflow":
+        return None
+    # the backend's own importer keeps TensorFlow's start-up log lines quiet
+    importer = getattr(backend, "_import_tensorflow", None)
+    start = time.perf_counter()
+    try:
+        if importer is not None:
+            importer()
+        else:
+            importlib.import_module("tensorflow")
+    except ImportError:
+        raise ModeUnavailable(
+            "the tensorflow mode needs TensorFlow: pip install 'derivcli[tensorflow]'"
+        ) from None
+    return time.perf_counter() - start
+
+
+def _entries(result: Gradient | Hessian, kind: str, wrt: tuple[str, ...]) -> dict:
+    if kind == "hessian":
+        return {(a, b): float(result.hessian[a][b]) for a in wrt for b in wrt}
+    return {(name,): float(result.gradient[name]) for name in wrt}
+
+
+def _estimates(result: Gradient | Hessian, kind: str, wrt: tuple[str, ...]) -> dict:
+    estimate = result.error_estimate
+    if estimate is None:
+        return {}
+    if kind == "hessian":
+        return {(a, b): estimate[a][b] for a in wrt for b in wrt}
+    return {(name,): estimate[name] for name in wrt}
+
+
+def _cost(mode: str, evaluations: int | None) -> str:
+    if evaluations is None:
+        return ""
+    singular, plural = COST_UNITS.get(mode, ("pass", "passes"))
+    return f"{evaluations} {singular if evaluations == 1 else plural}"
+
+
+def _measure(
+    row: ModeComparison,
+    result: Gradient | Hessian,
+    kind: str,
+    wrt: tuple[str, ...],
+    reference: Gradient | Hessian,
+    reference_entries: dict,
+    tolerance: float | None,
+) -> None:
+    """Fill ``row``'s numbers and errors from ``result``."""
+    row.value = float(result.value)
+    row.entries = _entries(result, kind, wrt)
+    if kind == "hessian":
+        row.hessian = {a: {b: row.entries[a, b] for b in wrt} for a in wrt}
+    else:
+        row.gradient = {name: row.entries[(name,)] for name in wrt}
+    estimates = _estimates(result, kind, wrt)
+    pairs: list[tuple[EntryKey, float, float]] = [((), row.value, float(reference.value))]
+    pairs += [(key, v, reference_entries[key]) for key, v in row.entries.items()]
+    for key, ours, exact in pairs:
+        error = abs_error(ours, exact)
+        row.abs_errors[key] = error
+        row.ulp_errors[key] = ulp_error(ours, exact)
+        row.allowed[key] = allowed_error(row.mode, exact, estimates.get(key), tolerance)
+        if not error <= row.allowed[key]:
+            row.out_of_tolerance.append(key)
+    row.max_abs_error = max(row.abs_errors.values())
+    row.max_ulp_error = max(row.ulp_errors.values())
+    row.evaluations = result.evaluations
+    row.cost = _cost(row.mode, result.evaluations)
+    row.warnings = list(result.warnings)
+
+
+def compare(
+    expression: Any,
+    point: Mapping[str, float],
+    *,
+    modes: tuple[str, ...] | str = "all",
+    wrt: Any = None,
+    hessian: bool = False,
+    tolerance: float | None = None,
+    backend_for: Callable[[str], Any] | None = None,
+) -> Comparison:
+    """Run ``modes`` on ``expression`` at ``point`` and measure each against
+    :data:`REFERENCE`. ``backend_for`` (default ``backends.get_backend``,
+    looked up at each call) maps a mode to its module; a mode that raises
+    ``ModeUnavailable`` is listed as skipped, with the reason."""
+    from .api import _prepare
+
+    if isinstance(modes, str):
+        modes = parse_modes(modes)
+    tolerance = check_tolerance(tolerance)
+    lookup = backend_for or backends.get_backend
+    kind = "hessian" if hessian else "gradient"
+    graph, point, names, warnings = _prepare(expression, point, wrt)
+
+    def computation(backend: Any) -> Callable[[], Any]:
+        method = backend.hessian if hessian else backend.gradient
+        return lambda: method(graph, point, names)
+
+    try:
+        reference_backend = lookup(REFERENCE)
+        reference = computation(reference_backend)()
+    except ModeUnavailable as exc:
+        raise ModeUnavailable(
+            f"compare measures every mode against the {REFERENCE} mode, which cannot "
+            f"run here: {exc.message}",
+            exc.detail,
+        ) from None
+    reference_entries = _entries(reference, kind, names)
+    if hessian:
+        zeros = [tuple(pair) for pair in reference.structural_zeros]
+    else:
+        zeros = [(name,) for name in reference.structural_zeros]
+
+    rows = []
+    for mode in modes:
+        row = ModeComparison(mode=mode, cost_note=COST_NOTES[kind].get(mode, ""))
+        try:
+            backend = reference_backend if mode == REFERENCE else lookup(mode)
+            row.import_seconds = import_seconds(mode, backend)
+            result, row.seconds, row.first_seconds, row.repetitions = timed(computation(backend))
+        except ModeUnavailable as exc:
+            row = ModeComparison(mode=mode, skipped=exc.message)
+        except DerivError as exc:
+            row.failed = exc.message
+        else:
+            _measure(row, result, kind, names, reference, reference_entries, tolerance)
+        rows.append(row)
+
+    return Comparison(
+        expression=graph.source,
+        point=dict(point),
+        variables=tuple(names),
+        kind=kind,
+        reference=REFERENCE,
+        reference_value=float(reference.value),
+        reference_entries=reference_entries,
+        structural_zeros=zeros,
+        rows=rows,
+        tolerance=tolerance,
+        tolerance_note=tolerance_note(tolerance),
+        warnings=warnings + list(reference.warnings),
+    )
