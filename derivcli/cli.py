@@ -50,6 +50,10 @@ class _Group(click.Group):
             raise
         except KeyboardInterrupt:
             _fail("interrupted", code=130)
+        except BrokenPipeError:  # the reader went away (| head): stop quietly
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            sys.exit(141)
         except MemoryError:
             _fail("out of memory; the expression or the request is too large", code=EXIT_MATH)
         except Exception as exc:  # a bug: say so, briefly
