@@ -122,7 +122,11 @@ def test_random_derivatives_parse_back_and_latex_is_balanced(text):
 # Simplification never changes a value
 
 
-POINT = st.floats(min_value=-2.0, max_value=2.0, allow_nan=False, allow_infinity=False)
+# points in a plain range, to the thousandth: near 1e-161 even exact modes
+# overflow (x^2 underflows to 0), which says nothing about the simplifier
+POINT = st.floats(min_value=-2.0, max_value=2.0, allow_nan=False, allow_infinity=False).map(
+    lambda v: round(v, 3)
+)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
