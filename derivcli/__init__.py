@@ -9,16 +9,20 @@ The Python API mirrors the commands::
     {'x': {'x': 8.0, 'y': 6.0}, 'y': {'x': 6.0, 'y': 0.0}}
     >>> derivcli.evaluate("x*x*y + y + 2", x=3, y=4).value
     42.0
+    >>> derivcli.diff("x*x*y + y + 2", "x")
+    '2*x*y'
+    >>> derivcli.diff("x^3", "x", order=3)
+    '6'
 """
 
 from __future__ import annotations
 
-from .api import evaluate_at, gradient_at, hessian_at
+from .api import derivative_of, evaluate_at, gradient_at, hessian_at
 from .errors import DerivError
 from .graph import Graph
 from .parser import parse
 
-__all__ = ["DerivError", "Graph", "evaluate", "grad", "hessian", "parse"]
+__all__ = ["DerivError", "Graph", "diff", "evaluate", "grad", "hessian", "parse"]
 __version__ = "0.1.0"
 
 
@@ -49,3 +53,12 @@ def hessian(
 ):
     """The Hessian at a point (a :class:`derivcli.results.Hessian`)."""
     return hessian_at(expression, {**(point or {}), **values}, wrt=wrt, mode=mode)
+
+
+def diff(expression: str | Graph, wrt: str | list[str], *, order: int | None = None) -> str:
+    """The symbolic derivative as text: ``diff("sin(x^2)", "x") == "2*x*cos(x^2)"``.
+
+    ``wrt="x,y"`` (or ``["x", "y"]``) is d2f/dxdy; ``order`` repeats the last
+    variable. :func:`derivcli.api.derivative_of` gives LaTeX and node counts too.
+    """
+    return derivative_of(expression, wrt, order=order).derivative

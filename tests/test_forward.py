@@ -241,3 +241,13 @@ def test_api_derivative_of():
     assert derivative_of(SEED, "x,y").derivative == "2*x"
     assert derivative_of(SEED, ["y", "x"]).derivative == "2*x"
     assert derivative_of("x^4", "x", order=2).derivative == "12*x^2"
+
+
+def test_public_api_doctests():
+    import doctest
+
+    import derivcli
+
+    failed, attempted = doctest.testmod(derivcli)
+    assert attempted >= 5 and failed == 0
+    assert derivcli.diff("sin(x^2)", "x") == "2*x*cos(x^2)"
