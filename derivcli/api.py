@@ -22,7 +22,9 @@ def as_graph(expression: str | Graph) -> Graph:
     return expression if isinstance(expression, Graph) else parse(expression)
 
 
-def _prepare(expression, point, wrt):
+def prepare(expression, point, wrt):
+    """Parse, check the point and the ``--wrt`` names: (graph, point as floats,
+    the variables to differentiate by, warnings)."""
     graph = as_graph(expression)
     point = {k: float(v) for k, v in point.items()}
     warnings = check_point(graph.variables, point)
@@ -67,7 +69,7 @@ def gradient_at(
     **options,
 ) -> Gradient:
     """The gradient of ``expression`` at ``point`` by ``mode``."""
-    graph, point, names, warnings = _prepare(expression, point, wrt)
+    graph, point, names, warnings = prepare(expression, point, wrt)
     backend = get_backend(mode)
     result = backend.gradient(graph, point, names, **_mode_options(mode, options))
     result.warnings[:0] = warnings
@@ -83,7 +85,7 @@ def hessian_at(
     **options,
 ) -> Hessian:
     """The Hessian of ``expression`` at ``point`` by ``mode``."""
-    graph, point, names, warnings = _prepare(expression, point, wrt)
+    graph, point, names, warnings = prepare(expression, point, wrt)
     backend = get_backend(mode)
     result = backend.hessian(graph, point, names, **_mode_options(mode, options))
     result.warnings[:0] = warnings

@@ -34,7 +34,6 @@ Timing
 
 from __future__ import annotations
 
-import importlib
 import math
 import statistics
 import time
@@ -194,23 +193,17 @@ def timed(compute: Callable[[], Any]) -> tuple[Any, float, float, int]:
     return result, statistics.median(samples), first, len(samples)
 
 
-def import_seconds(mode: str, backend: Any) -> float | None:
-    """The one-off import of a heavy mode's library (TensorFlow), timed;
-    ``ModeUnavailable`` when it cannot be imported."""
-    if mode != "tensorflow":
+def import_seconds(backend: Any) -> float | None:
+    """The one-off import of a heavy mode's library (TensorFlow), timed.
+
+    A backend with such a library offers ``import_library()``, which raises
+    ``ModeUnavailable`` when the library is missing.
+    """
+    importer = getattr(backend, "import_library", None)
+    if importer is None:
         return None
-    # the backend's own importer keeps TensorFlow's start-up log lines quiet
-    importer = getattr(backend, "_import_tensorflow", None)
     start = time.perf_counter()
-    try:
-        if importer is not None:
-            importer()
-        else:
-            importlib.import_module("tensorflow")
-    except ImportError:
-        raise ModeUnavailable(
-            "the tensorflow mode needs TensorFlow: pip install 'derivcli[tensorflow]'"
-        ) from None
+    importer()
     return time.perf_counter() - start
 
 
@@ -283,14 +276,14 @@ def compare(
     :data:`REFERENCE`. ``backend_for`` (default ``backends.get_backend``,
     looked up at each call) maps a mode to its module; a mode that raises
     ``ModeUnavailable`` is listed as skipped, with the reason."""
-    from .api import _prepare
+    from .api import prepare
 
     if isinstance(modes, str):
         modes = parse_modes(modes)
     tolerance = check_tolerance(tolerance)
     lookup = backend_for or backends.get_backend
     kind = "hessian" if hessian else "gradient"
-    graph, point, names, warnings = _prepare(expression, point, wrt)
+    graph, point, names, warnings = prepare(expression, point, wrt)
 
     def computation(backend: Any) -> Callable[[], Any]:
         method = backend.hessian if hessian else backend.gradient
@@ -316,7 +309,7 @@ def compare(
         row = ModeComparison(mode=mode, cost_note=COST_NOTES[kind].get(mode, ""))
         try:
             backend = reference_backend if mode == REFERENCE else lookup(mode)
-            row.import_seconds = import_seconds(mode, backend)
+            row.import_seconds = import_seconds(backend)
             result, row.seconds, row.first_seconds, row.repetitions = timed(computation(backend))
         except ModeUnavailable as exc:
             row = ModeComparison(mode=mode, skipped=exc.message)

@@ -343,7 +343,7 @@ def test_tensorflow_not_importable_is_skipped_in_the_table(monkeypatch):
             "the tensorflow mode needs TensorFlow: pip install 'derivcli[tensorflow]'"
         )
 
-    monkeypatch.setattr(tf_backend, "_import_tensorflow", refuse)
+    monkeypatch.setattr(tf_backend, "import_library", refuse)
     result = run("compare", SEED, "--at", SEED_AT, "--modes", "reverse,tensorflow")
     assert result.exit_code == 0, result.stderr
     row = next(line for line in result.stdout.splitlines() if line.startswith(" tensorflow"))

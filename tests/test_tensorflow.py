@@ -84,9 +84,9 @@ def _cli_wrapper(prelude: str, args: list[str], epilogue: str = "") -> str:
 
 
 def test_tensorflow_is_installed_here():
-    from derivcli.backends.tensorflow import _import_tensorflow
+    from derivcli.backends.tensorflow import import_library
 
-    tf = _import_tensorflow()
+    tf = import_library()
     assert tf.float64.name == "float64"
 
 

@@ -37,8 +37,9 @@ INSTALL_HINT = "pip install 'derivcli[tensorflow]'"
 _tf: Any = None
 
 
-def _import_tensorflow() -> Any:
-    """The ``tensorflow`` module, imported once, quietly."""
+def import_library() -> Any:
+    """The ``tensorflow`` module, imported once, quietly (``compare`` times
+    this call to report TensorFlow's one-off start-up cost)."""
     global _tf
     if _tf is not None:
         return _tf
@@ -136,7 +137,7 @@ def _prepare(graph: Graph, point: dict, wrt: tuple[str, ...], dtype: str | None)
     # our own evaluator first: log(-1) is a DomainError naming the node,
     # before TensorFlow quietly answers nan
     evaluate_all(order, point)
-    tf = _import_tensorflow()
+    tf = import_library()
     tf_dtype = getattr(tf, dtype_name)
     names = list(dict.fromkeys((*graph.variables, *wrt)))
     variables = {name: tf.Variable(float(point.get(name, 0.0)), dtype=tf_dtype) for name in names}
