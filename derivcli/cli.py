@@ -83,6 +83,8 @@ def cli() -> None:
       derivcli eval    "x*x*y + y + 2" --at x=3,y=4      # 42
       derivcli grad    "x*x*y + y + 2" --at x=3,y=4      # x: 24, y: 10
       derivcli hessian "x*x*y + y + 2" --at x=3,y=4      # [[8, 6], [6, 0]]
+      derivcli diff    "x*x*y + y + 2" --wrt x           # 2*x*y
+      derivcli compare "sin(x^2)" --at x=3               # every mode side by side
 
     Modes (--mode): numeric (finite differences), forward, dual, reverse
     (the default, backpropagation) and tensorflow. Output (--format): a
