@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 
 from .backends import DEFAULT_MODE, get_backend
@@ -51,6 +52,10 @@ def evaluate_at(expression: str | Graph, point: Mapping[str, float]) -> Evaluati
     point = {k: float(v) for k, v in point.items()}
     warnings = check_point(graph.variables, point)
     value = evaluate(graph.root, point)
+    if value != value:
+        warnings.append("the value is NaN (an operation such as Infinity - Infinity)")
+    elif value in (math.inf, -math.inf):
+        warnings.append("the value overflows the range of a double: it is reported as Infinity")
     return Evaluation(
         expression=graph.source,
         point=point,

@@ -157,6 +157,7 @@ def test_nonfinite_numbers_are_strings_and_warned():
     assert "Warning:" in result.stderr
     result = run("eval", "9^9^9^9", "--format", "json")
     assert strict_json(result.stdout)["value"] == "Infinity"
+    assert "Warning: the value overflows the range of a double" in result.stderr
     result = run("eval", "exp(1000) - exp(1000)", "--format", "json")
     assert strict_json(result.stdout)["value"] == "NaN"
 
