@@ -74,11 +74,7 @@ def gradient_at(
     **options,
 ) -> Gradient:
     """The gradient of ``expression`` at ``point`` by ``mode``."""
-    graph, point, names, warnings = prepare(expression, point, wrt)
-    backend = get_backend(mode)
-    result = backend.gradient(graph, point, names, **_mode_options(mode, options))
-    result.warnings[:0] = warnings
-    return result
+    return _run("gradient", expression, point, wrt, mode, options)
 
 
 def hessian_at(
@@ -90,9 +86,13 @@ def hessian_at(
     **options,
 ) -> Hessian:
     """The Hessian of ``expression`` at ``point`` by ``mode``."""
+    return _run("hessian", expression, point, wrt, mode, options)
+
+
+def _run(kind: str, expression, point, wrt, mode: str, options: dict):
     graph, point, names, warnings = prepare(expression, point, wrt)
-    backend = get_backend(mode)
-    result = backend.hessian(graph, point, names, **_mode_options(mode, options))
+    compute = getattr(get_backend(mode), kind)
+    result = compute(graph, point, names, **_mode_options(mode, options))
     result.warnings[:0] = warnings
     return result
 

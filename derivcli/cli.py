@@ -198,6 +198,12 @@ def _check_stdin(expression: str, at: tuple[str, ...]) -> None:
         )
 
 
+def _derivative(compute: Callable, expression: str, at: tuple[str, ...], fmt: str, options) -> None:
+    """``grad`` and ``hessian``: read the input, compute, print."""
+    _check_stdin(expression, at)
+    _emit(compute(_read_expression(expression), _point(at), **options), fmt)
+
+
 # ---------------------------------------------------------------------------
 # Commands
 
@@ -226,16 +232,7 @@ def eval_command(expression: str, at: tuple[str, ...], fmt: str) -> None:
 @_at_option
 @_derivative_options
 @_format_option
-def grad_command(
-    expression: str,
-    at: tuple[str, ...],
-    wrt: str | None,
-    mode: str,
-    scheme: str | None,
-    step: float | None,
-    dtype: str | None,
-    fmt: str,
-) -> None:
+def grad_command(expression: str, at: tuple[str, ...], fmt: str, **options: Any) -> None:
     """The gradient of EXPRESSION at a point.
 
     \b
@@ -248,17 +245,7 @@ def grad_command(
     """
     from .api import gradient_at
 
-    _check_stdin(expression, at)
-    result = gradient_at(
-        _read_expression(expression),
-        _point(at),
-        wrt=wrt,
-        mode=mode,
-        scheme=scheme,
-        step=step,
-        dtype=dtype,
-    )
-    _emit(result, fmt)
+    _derivative(gradient_at, expression, at, fmt, options)
 
 
 @cli.command("hessian", context_settings=CONTEXT)
@@ -266,16 +253,7 @@ def grad_command(
 @_at_option
 @_derivative_options
 @_format_option
-def hessian_command(
-    expression: str,
-    at: tuple[str, ...],
-    wrt: str | None,
-    mode: str,
-    scheme: str | None,
-    step: float | None,
-    dtype: str | None,
-    fmt: str,
-) -> None:
+def hessian_command(expression: str, at: tuple[str, ...], fmt: str, **options: Any) -> None:
     """The Hessian (matrix of second derivatives) of EXPRESSION at a point.
 
     \b
@@ -286,17 +264,7 @@ def hessian_command(
     """
     from .api import hessian_at
 
-    _check_stdin(expression, at)
-    result = hessian_at(
-        _read_expression(expression),
-        _point(at),
-        wrt=wrt,
-        mode=mode,
-        scheme=scheme,
-        step=step,
-        dtype=dtype,
-    )
-    _emit(result, fmt)
+    _derivative(hessian_at, expression, at, fmt, options)
 
 
 @cli.command("diff", context_settings=CONTEXT)

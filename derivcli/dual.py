@@ -115,6 +115,21 @@ class _Arithmetic:
     """Operators through the primitive table, with plain numbers on either side."""
 
     __slots__ = ()
+    value: float
+
+    @property
+    def real(self) -> float:
+        """The value (the primal part), as for Python's numbers."""
+        return self.value
+
+    @classmethod
+    def _of(cls, a: Any) -> Any:
+        """``a`` as this type (a plain number has zero infinitesimal parts)."""
+        if type(a) is cls:
+            return a
+        if _is_plain(a):
+            return cls(a)
+        raise _mismatch(cls, a)
 
     def __add__(self, other: Any) -> Any:
         return apply(_ADD, self, other)
@@ -181,23 +196,10 @@ class Dual(_Arithmetic):
         self.value = float(value)
         self.eps = float(eps)
 
-    @property
-    def real(self) -> float:
-        """The value (the primal part), as for Python's numbers."""
-        return self.value
-
     def __repr__(self) -> str:
         if self.eps:
             return _text(self.value) + _term(self.eps, "ε")
         return _text(self.value)
-
-    @classmethod
-    def _of(cls, a: Any) -> Dual:
-        if type(a) is cls:
-            return a
-        if _is_plain(a):
-            return cls(a)
-        raise _mismatch(cls, a)
 
     @classmethod
     def apply_primitive(cls, prim: Primitive, args: tuple) -> Dual:
@@ -251,25 +253,12 @@ class HyperDual(_Arithmetic):
         self.eps2 = float(eps2)
         self.eps12 = float(eps12)
 
-    @property
-    def real(self) -> float:
-        """The value (the primal part), as for Python's numbers."""
-        return self.value
-
     def __repr__(self) -> str:
         text = _text(self.value)
         for part, unit in ((self.eps1, "ε₁"), (self.eps2, "ε₂"), (self.eps12, "ε₁ε₂")):
             if part:
                 text += _term(part, unit)
         return text
-
-    @classmethod
-    def _of(cls, a: Any) -> HyperDual:
-        if type(a) is cls:
-            return a
-        if _is_plain(a):
-            return cls(a)
-        raise _mismatch(cls, a)
 
     @classmethod
     def apply_primitive(cls, prim: Primitive, args: tuple) -> HyperDual:
