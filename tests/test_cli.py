@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import subprocess
@@ -10,25 +9,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from clirun import run, strict_json
 from oracle import exact
 
-from derivcli.cli import cli
-
 SEED = "x*x*y + y + 2"
-
-
-def run(*args: str, input: str | None = None):
-    result = CliRunner().invoke(cli, list(args), input=input)
-    assert "Traceback" not in result.output + result.stderr
-    return result
-
-
-def strict_json(text: str):
-    def refuse(name):
-        raise AssertionError(f"non-strict JSON constant {name}")
-
-    return json.loads(text, parse_constant=refuse)
 
 
 # ---------------------------------------------------------------------------

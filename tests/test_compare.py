@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import subprocess
@@ -10,13 +9,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from clirun import run, strict_json
 from oracle import exact
 
 import derivcli.backends
 from derivcli import compare as compare_module
 from derivcli.backends import MODES
-from derivcli.cli import cli
 from derivcli.compare import (
     EXACT_TOLERANCE,
     REFERENCE,
@@ -34,19 +32,6 @@ EXACT_MODES = ("forward", "dual", "reverse", "tensorflow")
 N = 50
 SUM_OF_SQUARES = " + ".join(f"x{i}^2" for i in range(1, N + 1))
 SUM_AT = ",".join(f"x{i}={i / 10}" for i in range(1, N + 1))
-
-
-def run(*args: str):
-    result = CliRunner().invoke(cli, list(args))
-    assert "Traceback" not in result.output + result.stderr
-    return result
-
-
-def strict_json(text: str):
-    def refuse(name):
-        raise AssertionError(f"non-strict JSON constant {name}")
-
-    return json.loads(text, parse_constant=refuse)
 
 
 def by_mode(data) -> dict:

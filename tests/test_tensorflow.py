@@ -14,13 +14,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from clirun import run
 from oracle import case_id, case_points, close, exact
 
 import derivcli
 from derivcli.api import gradient_at, hessian_at
 from derivcli.backends import gradient_graphs, structural_zeros_hessian
-from derivcli.cli import cli
 from derivcli.errors import UsageError
 from derivcli.parser import parse
 
@@ -29,12 +28,6 @@ MISSING = "Error: the tensorflow mode needs TensorFlow: pip install 'derivcli[te
 EXACT_REL = 1e-14
 CASES = case_points()
 IDS = [case_id(c) for c in CASES]
-
-
-def invoke(*args: str):
-    result = CliRunner().invoke(cli, list(args))
-    assert "Traceback" not in result.output + result.stderr
-    return result
 
 
 def _env() -> dict[str, str]:
@@ -91,7 +84,7 @@ def test_tensorflow_is_installed_here():
 
 
 def test_seed_hessian_table_marks_the_structural_zero():
-    result = invoke("hessian", SEED, "--at", "x=3,y=4", "--mode", "tensorflow")
+    result = run("hessian", SEED, "--at", "x=3,y=4", "--mode", "tensorflow")
     assert result.exit_code == 0, result.stderr
     assert result.stderr == ""
     lines = result.stdout.splitlines()
@@ -102,7 +95,7 @@ def test_seed_hessian_table_marks_the_structural_zero():
 
 
 def test_seed_hessian_json():
-    result = invoke("hessian", SEED, "--at", "x=3,y=4", "--mode", "tensorflow", "--format", "json")
+    result = run("hessian", SEED, "--at", "x=3,y=4", "--mode", "tensorflow", "--format", "json")
     assert result.exit_code == 0, result.stderr
     data = json.loads(result.stdout)
     assert data["mode"] == "tensorflow"
@@ -115,7 +108,7 @@ def test_seed_hessian_json():
 
 
 def test_seed_gradient():
-    result = invoke("grad", SEED, "--at", "x=3,y=4", "--mode", "tensorflow", "--format", "json")
+    result = run("grad", SEED, "--at", "x=3,y=4", "--mode", "tensorflow", "--format", "json")
     assert result.exit_code == 0, result.stderr
     data = json.loads(result.stdout)
     assert data["gradient"] == {"x": 24, "y": 10}
@@ -189,7 +182,7 @@ def test_abs_at_zero_has_subgradient_zero():
 
 
 def test_domain_errors_are_ours_before_tensorflow_runs():
-    result = invoke("grad", "log(x)", "--at", "x=-1", "--mode", "tensorflow")
+    result = run("grad", "log(x)", "--at", "x=-1", "--mode", "tensorflow")
     assert result.exit_code == 1
     assert result.stderr == "Error: log(x) is undefined at x = -1 (log of a negative number)\n"
 
@@ -227,7 +220,7 @@ def test_float32_gives_float32_precision():
 
 
 def test_dtype_option_on_the_command_line():
-    result = invoke(
+    result = run(
         "grad", "sin(x^2)", "--at", "x=3", "--mode", "tensorflow", "--dtype", "float32",
         "--format", "json",
     )  # fmt: skip
@@ -235,7 +228,7 @@ def test_dtype_option_on_the_command_line():
     derivative = json.loads(result.stdout)["gradient"]["x"]
     assert _is_float32(derivative)
     assert close(derivative, 6 * math.cos(9.0), 1e-5)
-    explicit = invoke(
+    explicit = run(
         "hessian", SEED, "--at", "x=3,y=4", "--mode", "tensorflow", "--dtype", "float64",
         "--format", "json",
     )  # fmt: skip
@@ -243,12 +236,12 @@ def test_dtype_option_on_the_command_line():
 
 
 def test_dtype_belongs_to_the_tensorflow_mode():
-    result = invoke("grad", SEED, "--at", "x=3,y=4", "--mode", "reverse", "--dtype", "float32")
+    result = run("grad", SEED, "--at", "x=3,y=4", "--mode", "reverse", "--dtype", "float32")
     assert result.exit_code == 2
     assert result.stderr == (
         "Error: --dtype applies only to --mode tensorflow; drop it or add --mode tensorflow\n"
     )
-    bad = invoke("grad", SEED, "--at", "x=3,y=4", "--mode", "tensorflow", "--dtype", "float16")
+    bad = run("grad", SEED, "--at", "x=3,y=4", "--mode", "tensorflow", "--dtype", "float16")
     assert bad.exit_code == 2
 
 
