@@ -74,20 +74,24 @@ def _values(graphs: list[Node], point: dict) -> list[float]:
     return [float(values[g]) for g in graphs]
 
 
-def gradient(graph: Graph, point: dict, wrt: tuple[str, ...], **options) -> Gradient:
-    value = evaluate_all(topo_order(graph.root), point)[graph.root]  # strict
+def _first_derivatives(graph: Graph, wrt: tuple[str, ...]) -> tuple[list[Node], int]:
+    """The derivative graph by each variable of ``wrt``, and the passes it took
+    (a variable the expression does not contain costs none)."""
     present = set(graph.variables)
     graphs = [derivative(graph.root, name) if name in present else ZERO for name in wrt]
+    return graphs, sum(1 for name in wrt if name in present)
+
+
+def gradient(graph: Graph, point: dict, wrt: tuple[str, ...], **options) -> Gradient:
+    value = evaluate_all(topo_order(graph.root), point)[graph.root]  # strict
+    graphs, passes = _first_derivatives(graph, wrt)
     grad = dict(zip(wrt, _values(graphs, point)))
-    passes = sum(1 for name in wrt if name in present)
     return gradient_result(NAME, graph, point, wrt, value, grad, evaluations=passes)
 
 
 def hessian(graph: Graph, point: dict, wrt: tuple[str, ...], **options) -> Hessian:
-    first = gradient(graph, point, wrt)
-    present = set(graph.variables)
-    firsts = [derivative(graph.root, name) if name in present else ZERO for name in wrt]
-    passes = len([n for n in wrt if n in present])
+    value = evaluate_all(topo_order(graph.root), point)[graph.root]  # strict
+    firsts, passes = _first_derivatives(graph, wrt)
     seconds: dict[tuple[int, int], Node] = {}
     for i, g in enumerate(firsts):
         for j in range(i, len(wrt)):
@@ -97,10 +101,11 @@ def hessian(graph: Graph, point: dict, wrt: tuple[str, ...], **options) -> Hessi
                 seconds[i, j] = derivative(g, wrt[j])
                 passes += 1
     keys = list(seconds)
-    values = dict(zip(keys, _values([seconds[k] for k in keys], point)))
+    # one evaluation of every first and second derivative graph, shared nodes once
+    numbers = _values(firsts + [seconds[k] for k in keys], point)
+    grad = dict(zip(wrt, numbers))
+    values = dict(zip(keys, numbers[len(wrt) :]))
     rows = {
         a: {b: values[min(i, j), max(i, j)] for j, b in enumerate(wrt)} for i, a in enumerate(wrt)
     }
-    return hessian_result(
-        NAME, graph, point, wrt, first.value, first.gradient, rows, evaluations=passes
-    )
+    return hessian_result(NAME, graph, point, wrt, value, grad, rows, evaluations=passes)
