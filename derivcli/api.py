@@ -48,9 +48,7 @@ def _mode_options(mode: str, options: dict) -> dict:
 
 def evaluate_at(expression: str | Graph, point: Mapping[str, float]) -> Evaluation:
     """The value of ``expression`` at ``point``."""
-    graph = as_graph(expression)
-    point = {k: float(v) for k, v in point.items()}
-    warnings = check_point(graph.variables, point)
+    graph, point, _names, warnings = prepare(expression, point, None)
     value = evaluate(graph.root, point)
     if value != value:
         warnings.append("the value is NaN (an operation such as Infinity - Infinity)")

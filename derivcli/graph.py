@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .errors import DomainError, MissingValue
-from .numbers import text_number
+from .numbers import shorten, text_number
 from .primitives import (
     CONSTANTS,
     PREC_ATOM,
@@ -309,14 +309,6 @@ def domain_error(node: Node, point: Mapping[str, Any], reason: str) -> DomainErr
     return DomainError(f"{text} is undefined{at} ({reason})")
 
 
-def shorten(text: str, limit: int = 60) -> str:
-    """``text``, cut in the middle with an ellipsis when it is long."""
-    if len(text) <= limit:
-        return text
-    half = (limit - 3) // 2
-    return f"{text[:half]}...{text[-half:]}"
-
-
 # ---------------------------------------------------------------------------
 # Printing
 
@@ -325,12 +317,7 @@ _CONSTANT_NAMES = {v: k for k, v in CONSTANTS.items()}
 
 
 def _const_text(value: float) -> str:
-    name = _CONSTANT_NAMES.get(value)
-    if name is not None:
-        return name
-    if value == int(value) and abs(value) < 1e16:
-        return str(int(abs(value))) if value >= 0 else f"-{int(-value)}"
-    return repr(value)
+    return _CONSTANT_NAMES.get(value) or text_number(value)
 
 
 def _precedence(node: Node) -> int:
@@ -479,8 +466,6 @@ def to_latex(root: Node) -> str:
             continue
         node, min_prec = item
         prec = _precedence(node)
-        if node.op == "pow" and not node.prim.is_function:
-            prec = PREC_POWER
         if prec < min_prec:
             stack.append("\\right)")
             stack.append((node, 0))

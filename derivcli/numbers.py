@@ -1,4 +1,5 @@
-"""How numbers are written, everywhere: messages, tables, CSV and JSON."""
+"""How numbers (and long expressions) are written, everywhere: messages,
+tables, CSV and JSON."""
 
 from __future__ import annotations
 
@@ -27,3 +28,12 @@ def json_number(value: float) -> float | str:
     if value == -math.inf:
         return "-Infinity"
     return value
+
+
+def shorten(text: str, limit: int = 60) -> str:
+    """``text`` on one line, cut in the middle with an ellipsis when long."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    half = (limit - 3) // 2
+    return f"{text[:half]}...{text[-half:]}"

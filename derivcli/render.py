@@ -12,7 +12,7 @@ import io
 import json
 from typing import Any
 
-from .numbers import json_number, text_number
+from .numbers import json_number, shorten, text_number
 from .results import Comparison, Derivative, Evaluation, Gradient, Hessian
 
 FORMATS = ("table", "json", "csv")
@@ -129,14 +129,6 @@ def stats_text(d: Derivative) -> str:
     )
 
 
-def _shorten(text: str, limit: int = 60) -> str:
-    text = " ".join(text.split())
-    if len(text) <= limit:
-        return text
-    half = (limit - 3) // 2
-    return f"{text[:half]}...{text[-half:]}"
-
-
 def _where(point: dict[str, float], limit: int = 6) -> str:
     items = [f"{k} = {text_number(v)}" for k, v in point.items()]
     if len(items) > limit:
@@ -148,7 +140,7 @@ def _title(kind: str, result: Any) -> str:
     where = _where(result.point)
     at = f" at {where}" if where else ""
     mode = f" ({result.mode} mode)" if result.mode else ""
-    return f"{kind} of {_shorten(result.expression)}{at}{mode}"
+    return f"{kind} of {shorten(result.expression)}{at}{mode}"
 
 
 NONE_MARK = " (none)"
@@ -399,7 +391,7 @@ def print_comparison(result: Comparison, file: Any = None) -> None:
 
     kind = "Hessian" if result.kind == "hessian" else "Gradient"
     where = _where(result.point)
-    title = f"{kind} of {_shorten(result.expression)}{' at ' + where if where else ''}"
+    title = f"{kind} of {shorten(result.expression)}{' at ' + where if where else ''}"
     console.print(f"{title}: every mode against {result.reference}", style="bold", markup=False)
     # numbers are the point of this table: widen it rather than cut digits
     from rich.measure import Measurement
