@@ -28,9 +28,9 @@ EXIT_OK, EXIT_MATH, EXIT_USAGE = 0, 1, 2
 
 
 def _fail(message: str, detail: str = "", code: int = EXIT_USAGE) -> None:
-    click.echo(f"Error: {message}", err=True)
+    _echo(f"Error: {message}", err=True)
     if detail:
-        click.echo(detail, err=True)
+        _echo(detail, err=True)
     sys.exit(code)
 
 
@@ -40,7 +40,6 @@ class _Group(click.Group):
     only with ``DERIVCLI_DEBUG=1``)."""
 
     def invoke(self, ctx: click.Context) -> Any:
-        _ascii_fallback()
         try:
             result = super().invoke(ctx)
             sys.stdout.flush()  # a closed pipe shows here, not at exit
@@ -81,19 +80,19 @@ COMMAND_EPILOG = (
 )
 
 
-def _ascii_fallback() -> None:
-    """Write what the terminal's encoding cannot show (``±``, ``µ``, ``…``)
-    in ASCII instead of failing: ``PYTHONIOENCODING=ascii`` gives ``+/-``."""
+def _echo(text: str, *, err: bool = False, nl: bool = True) -> None:
+    """``click.echo``, in ASCII for a stream that cannot show more
+    (``PYTHONIOENCODING=ascii``): ``±`` is ``+/-``, ``µs`` is ``us``."""
     from .numbers import register_ascii_fallback
 
-    name = register_ascii_fallback()
-    for stream in (sys.stdout, sys.stderr):
-        reconfigure = getattr(stream, "reconfigure", None)
-        if reconfigure is not None and getattr(stream, "errors", "strict") == "strict":
-            try:
-                reconfigure(errors=name)
-            except (ValueError, OSError):  # a stream that cannot change: leave it
-                pass
+    stream = sys.stderr if err else sys.stdout
+    encoding = (getattr(stream, "encoding", None) or "utf-8").lower().replace("-", "")
+    if not encoding.startswith("utf"):
+        try:
+            text = text.encode(encoding, errors=register_ascii_fallback()).decode(encoding)
+        except LookupError:  # an encoding Python does not know: ASCII is safe
+            text = text.encode("ascii", errors=register_ascii_fallback()).decode("ascii")
+    click.echo(text, err=err, nl=nl)
 
 
 def _expression_last(args: list[str], valued: set[str], known: set[str]) -> list[str]:
@@ -301,7 +300,7 @@ def _read_expression(expression: str | None) -> str:
             )
         expression = "-"
     if expression == "-":
-        return sys.stdin.read()
+        return sys.stdin.read().removeprefix("\ufeff")  # a byte-order mark is not text
     return expression
 
 
@@ -315,15 +314,15 @@ def _emit(result: Any, fmt: str) -> None:
     from . import render
 
     for warning in result.warnings:
-        click.echo(f"Warning: {warning}", err=True)
+        _echo(f"Warning: {warning}", err=True)
     if fmt == "json":
-        click.echo(render.to_json(result))
+        _echo(render.to_json(result))
     elif fmt == "csv":
-        click.echo(render.to_csv(result), nl=False)
+        _echo(render.to_csv(result), nl=False)
     elif fmt == "value":
-        click.echo(render.to_values(result), nl=False)
+        _echo(render.to_values(result), nl=False)
     else:
-        click.echo(render.table_text(result, sys.stdout), nl=False)
+        _echo(render.table_text(result, sys.stdout), nl=False)
 
 
 def _check_stdin(expression: str | None, at: tuple[str, ...]) -> None:
@@ -546,7 +545,7 @@ def compare_command(
     _emit(result, fmt)
     if check and not result.agree:
         late = result.disagreeing
-        click.echo(
+        _echo(
             f"Disagreement: {', '.join(late)} {'differs' if len(late) == 1 else 'differ'} "
             f"from {result.reference} beyond the tolerance (exit code {EXIT_DISAGREE})",
             err=True,
@@ -580,9 +579,9 @@ def functions_command(fmt: str) -> None:
     if fmt == "json":
         import json
 
-        click.echo(json.dumps(language(), ensure_ascii=False))
+        _echo(json.dumps(language(), ensure_ascii=False))
     else:
-        click.echo(language_text(), nl=False)
+        _echo(language_text(), nl=False)
 
 
 def main() -> None:
