@@ -8,7 +8,16 @@ from __future__ import annotations
 from typing import Any
 
 from .numbers import text_number
-from .primitives import CONSTANTS, FUNCTIONS, PREC_POWER, PREC_UNARY, PRIMITIVES, Primitive
+from .primitives import (
+    CONSTANTS,
+    FUNCTIONS,
+    PREC_POWER,
+    PREC_PRODUCT,
+    PREC_SUM,
+    PREC_UNARY,
+    PRIMITIVES,
+    Primitive,
+)
 
 #: argument names used to show a function: f(x), f(x, y), f(x, y, z)
 _ARGUMENTS = ("x", "y", "z", "u", "v", "w")
@@ -16,11 +25,13 @@ _ARGUMENTS = ("x", "y", "z", "u", "v", "w")
 #: what the table cannot say about a level of operators (the grammar's
 #: associativity and its extra spellings)
 _LEVEL_NOTES = {
+    PREC_SUM: "left-associative: a - b - c is (a - b) - c",
+    PREC_PRODUCT: "left-associative: a / b / c is (a / b) / c; 2x is not a product, write 2*x",
     PREC_UNARY: "prefix; binds looser than ^: -x^2 is -(x^2), and 2^-x is allowed; "
     "a unary + does nothing",
     PREC_POWER: "right-associative: 2^3^2 is 2^9 = 512; ** is another spelling of ^",
 }
-_LEFT = "left-associative: a - b - c is (a - b) - c"
+_LEFT = "left-associative"
 
 
 def _derivatives(call: str, arguments: tuple[str, ...]) -> dict[str, str]:
