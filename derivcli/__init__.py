@@ -39,6 +39,8 @@ from .results import Evaluation, Gradient, Hessian
 __all__ = ["DerivError", "Graph", "diff", "evaluate", "grad", "hessian", "parse"]
 __version__ = "0.1.0"
 
+#: mode options whose value is a number
+_NUMBER_OPTIONS = ("step", "tolerance", "digits")
 #: the keyword arguments that are options, never variables
 OPTION_NAMES = ("at", "wrt", "mode", "order", *MODE_OPTIONS)
 
@@ -54,6 +56,7 @@ def evaluate(
     of the expression), ``.variables`` (a tuple, in order of first
     appearance), ``.point`` and ``.warnings`` (a list of strings).
     """
+    _check_arguments("evaluate", expression)
     return _call("evaluate", lambda point, _: evaluate_at(expression, point), at, variables)
 
 
@@ -83,6 +86,7 @@ def grad(
     ``.structural_zeros`` the variables that do not reach f; ``.evaluations``
     the cost (evaluations of f, or passes over the graph); ``.warnings``.
     """
+    _check_arguments("grad", expression, wrt, mode)
     return _call(
         "grad",
         lambda point, options: gradient_at(expression, point, wrt=wrt, mode=mode, **options),
@@ -109,6 +113,7 @@ def hessian(
     ``.structural_zeros`` the pairs ``(a, b)`` that b does not reach;
     ``.error_estimate`` (numeric mode) a dict of dicts of absolute errors.
     """
+    _check_arguments("hessian", expression, wrt, mode)
     return _call(
         "hessian",
         lambda point, options: hessian_at(expression, point, wrt=wrt, mode=mode, **options),
@@ -126,6 +131,9 @@ def diff(expression: str | Graph, wrt: str | list[str], *, order: int | None = N
     variable (``diff("x^3", "x", order=3) == "6"``).
     :func:`derivcli.api.derivative_of` gives LaTeX and node counts too.
     """
+    _check_arguments("diff", expression, wrt)
+    if wrt is None:
+        raise UsageError("diff(): wrt names the variables, such as wrt='x' or wrt='x,y'")
     if order is not None and (isinstance(order, bool) or not isinstance(order, int)):
         raise UsageError(f"diff(): order must be a whole number such as order=2, got {order!r}")
     try:
@@ -138,10 +146,32 @@ def diff(expression: str | Graph, wrt: str | list[str], *, order: int | None = N
 # The point and the options, checked the same way for every function
 
 
+def _check_arguments(function: str, expression: Any, wrt: Any = None, mode: Any = "") -> None:
+    if not isinstance(expression, (str, Graph)):
+        raise UsageError(
+            f"{function}(): expression must be a string such as 'x*x*y + y + 2' "
+            f"(or a parsed Graph), got {type(expression).__name__}"
+        )
+    names_ok = isinstance(wrt, (list, tuple)) and all(isinstance(n, str) for n in wrt)
+    if wrt is not None and not isinstance(wrt, str) and not names_ok:
+        raise UsageError(
+            f"{function}(): wrt must be names such as wrt='x,y' or wrt=['x', 'y'], "
+            f"got {type(wrt).__name__}"
+        )
+    if not isinstance(mode, str):
+        raise UsageError(f"{function}(): mode must be one of {', '.join(MODES)}, got {mode!r}")
+
+
 def _call(function: str, run, at, variables: dict, *, allow_options: bool = False):
     options = {k: variables.pop(k) for k in list(variables) if k in OPTION_NAMES}
-    for name in options:
+    for name, value in options.items():
         if allow_options and name in MODE_OPTIONS:
+            if name in _NUMBER_OPTIONS and (
+                isinstance(value, bool) or not isinstance(value, (int, float))
+            ):
+                raise UsageError(
+                    f"{function}(): {name} must be a number such as {name}=1e-4, got {value!r}"
+                )
             continue
         raise UsageError(
             f"{function}() has no option {name}; a variable called {name} goes in "

@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from clirun import run, strict_json
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from oracle import exact
 
 import derivcli
@@ -252,7 +254,10 @@ def test_piped_titles_and_notes_are_not_wrapped():
 
 
 def test_ascii_terminals_get_ascii():
-    result = script("compare", "x", "--at", "x=1", env={"PYTHONIOENCODING": "ascii"})
+    result = script(
+        "compare", "x", "--at", "x=1", "--modes", "numeric,reverse",
+        env={"PYTHONIOENCODING": "ascii"},
+    )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert result.stdout.isascii() and "Error" not in result.stderr
     assert re.search(r"\d us\b", result.stdout)  # µs
@@ -283,6 +288,8 @@ def test_one_spelling_for_non_finite_numbers(case, fmt):
         return
     words = set(re.findall(r"[A-Za-z]+", result.stdout))
     assert not words & {"nan", "inf", "Inf", "infinity", "NAN"}, result.stdout
+    warnings = set(re.findall(r"[A-Za-z]+", result.stderr))
+    assert not warnings & {"nan", "inf", "Inf", "infinity", "NAN"}, result.stderr
     assert "NaN" in words or "Infinity" in words
 
 
@@ -361,6 +368,42 @@ def test_api_errors_are_deriv_errors_in_python_words(call, kind, words):
     assert isinstance(info.value, DerivError)
     assert words in str(info.value)
     assert "--" not in str(info.value)
+
+
+_ANY = st.one_of(
+    st.none(), st.booleans(), st.integers(), st.floats(), st.text(max_size=12),
+    st.lists(st.text(max_size=3), max_size=3), st.dictionaries(st.text(max_size=3), st.integers(), max_size=2),
+)  # fmt: skip
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    function=st.sampled_from(["evaluate", "grad", "hessian", "diff"]),
+    expression=st.one_of(st.sampled_from(["x*y", "log(x)", "-x^2", ""]), _ANY),
+    at=_ANY,
+    keywords=st.dictionaries(
+        st.sampled_from(["x", "y", "wrt", "mode", "step", "scheme", "dtype", "order"]),
+        st.one_of(_ANY, st.sampled_from(["numeric", "dual", "reverse", "x", "forward"])),
+        max_size=4,
+    ),
+)
+def test_the_api_answers_anything_with_a_result_or_a_deriv_error(
+    function, expression, at, keywords
+):
+    call = getattr(derivcli, function)
+    try:
+        if function == "diff":
+            order = keywords.get("order")
+            call(
+                expression,
+                keywords.get("wrt", at),
+                **({"order": order} if order is not None else {}),
+            )
+        else:
+            call(expression, at, **keywords)
+    except DerivError as exc:
+        assert exc.message and "\n" not in exc.message
+        assert "--" not in exc.message
 
 
 def test_every_public_function_is_documented():

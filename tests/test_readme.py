@@ -82,8 +82,9 @@ EXAMPLES = _examples()
 
 def _param(command: str, output: list[str]):
     args = shlex.split(command, comments=True)[1:]
+    modes = args[args.index("--modes") + 1] if "--modes" in args else "all"
     needs_tf = "tensorflow" in args or (
-        args[0] == "compare" and ("--modes" not in args or "tensorflow" in command)
+        args[0] == "compare" and (modes == "all" or "tensorflow" in modes)
     )
     marks = [pytest.mark.tensorflow] if needs_tf else []
     return pytest.param(args, output, id=" ".join(args)[:60], marks=marks)
