@@ -30,7 +30,8 @@ SEED = "x*x*y + y + 2"
 
 
 def script(*args: str, input=None, env=None, stdin=None, stdout=None, cwd=None):
-    """The installed ``derivcli`` as a subprocess (no COLUMNS: a pipe is 80 wide)."""
+    """The installed ``derivcli`` as a subprocess (no COLUMNS: a pipe is 80
+    wide); ``env`` adds variables, or removes those given as None."""
     path = Path(sys.executable).parent / "derivcli"
     assert path.exists(), "derivcli is not installed in this environment: pip install ."
     base = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
@@ -41,7 +42,7 @@ def script(*args: str, input=None, env=None, stdin=None, stdout=None, cwd=None):
         stdout=stdout if stdout is not None else subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env={**base, **(env or {})},
+        env={k: v for k, v in {**base, **(env or {})}.items() if v is not None},
         cwd=cwd or ROOT,
         timeout=120,
     )
@@ -551,3 +552,47 @@ def test_json_of_every_format_is_strict():
         "gradient",
         "hessian",
     ]
+
+
+def _on_a_terminal(*args: str, env: dict) -> bytes:
+    """The installed script's stdout when it is a terminal (a pty)."""
+    import pty
+
+    leader, follower = pty.openpty()
+    try:
+        script(*args, stdout=follower, env=env)
+    finally:
+        os.close(follower)
+    out = b""
+    try:
+        while chunk := os.read(leader, 65536):
+            out += chunk
+    except OSError:  # the pty is drained
+        pass
+    os.close(leader)
+    return out
+
+
+def test_colors_only_on_a_terminal_and_never_with_no_color():
+    args = ("compare", "sin(x)", "--at", "x=1", "--modes", "numeric,reverse", "--tolerance", "0")
+    colored = _on_a_terminal(*args, env={"NO_COLOR": None})
+    assert b"\x1b[1;31m" in colored  # the out-of-tolerance numeric row
+    plain = _on_a_terminal(*args, env={"NO_COLOR": "1"})
+    assert not re.search(rb"\x1b\[[0-9;]*3[0-9]m", plain)
+    assert b"numeric" in plain
+    assert "\x1b[" not in script(*args).stdout
+
+
+def test_the_readme_documents_help_completion_and_environment():
+    readme = (ROOT / "README.md").read_text()
+    for words in (
+        'eval "$(_DERIVCLI_COMPLETE=bash_source derivcli)"',
+        'eval "$(_DERIVCLI_COMPLETE=zsh_source derivcli)"',
+        "_DERIVCLI_COMPLETE=fish_source derivcli | source",
+        "NO_COLOR",
+        "DERIVCLI_DEBUG",
+        "derivcli functions",
+        "read from standard input",
+        "--format value",
+    ):
+        assert words in readme, words
