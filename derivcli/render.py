@@ -532,6 +532,11 @@ def _print_comparison(page: _Page, result: Comparison) -> None:
     page.line(f"{title}: every mode against {result.reference}", style="bold")
     page.print(table)
     n = len(result.variables)
+    if not n:
+        notes.insert(
+            0,
+            f"no variables: {shorten(result.expression)} is a constant; only its value is compared",
+        )
     ran = [row for row in result.rows if row.skipped is None and row.failed is None]
     if ran:
         notes.append(f"cost for n = {n} variable{'s' if n != 1 else ''}:")

@@ -303,6 +303,12 @@ def test_a_constant_has_no_variables(command):
     assert strict_json(run(command, "3", "-f", "json").stdout)["variables"] == []
 
 
+def test_compare_of_a_constant_says_so():
+    result = run("compare", "3", "--modes", "numeric,reverse")
+    assert result.exit_code == 0
+    assert "no variables: 3 is a constant; only its value is compared" in result.stdout
+
+
 def test_diff_json_of_a_constant_carries_the_expression():
     data = strict_json(run("diff", "5", "--format", "json").stdout)
     assert data["expression"] == "5"
