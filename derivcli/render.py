@@ -185,11 +185,15 @@ class _Page:
     def line(self, text: str, style: str | None = None) -> None:
         self.console.print(text, style=style, markup=False, soft_wrap=True)
 
-    def fits(self, table: Any) -> bool:
+    def measure(self, table: Any) -> int:
+        """The natural width of ``table``: what it takes to cut nothing."""
         from rich.measure import Measurement
 
         options = self.console.options.update_width(_UNLIMITED)
-        return Measurement.get(self.console, options, table).maximum <= self.width
+        return Measurement.get(self.console, options, table).maximum
+
+    def fits(self, table: Any) -> bool:
+        return self.measure(table) <= self.width
 
     def print(self, renderable: Any) -> None:
         self.console.print(renderable)
@@ -215,43 +219,66 @@ def _table(*columns: tuple[str, str]) -> Any:
     return table
 
 
-def _hessian_cell(result: Hessian, a: str, b: str) -> str:
-    text = text_number(result.hessian[a][b])
-    if (a, b) in set(result.structural_zeros):
-        text += NONE_MARK
-    if result.error_estimate is not None:
-        text += f" ± {error_text(result.error_estimate[a][b])}"
-    return text
-
-
-def _hessian_table(result: Hessian, names: list[str]) -> Any:
-    table = _table(("", "bold"), *((name, "right") for name in names))
+def _hessian_cells(result: Hessian) -> dict[str, dict[str, str]]:
+    """Every entry as text: the number, ``(none)`` for a structural zero,
+    ``± error`` in numeric mode."""
+    zeros = set(result.structural_zeros)
+    errors = result.error_estimate
+    cells: dict[str, dict[str, str]] = {}
     for a in result.variables:
-        table.add_row(a, *(_hessian_cell(result, a, b) for b in names))
+        row = cells[a] = {}
+        for b in result.variables:
+            text = text_number(result.hessian[a][b])
+            if (a, b) in zeros:
+                text += NONE_MARK
+            if errors is not None:
+                text += f" ± {error_text(errors[a][b])}"
+            row[b] = text
+    return cells
+
+
+def _hessian_table(cells: dict[str, dict[str, str]], names: list[str]) -> Any:
+    table = _table(("", "bold"), *((name, "right") for name in names))
+    for a, row in cells.items():
+        table.add_row(a, *(row[b] for b in names))
     return table
 
 
 def _print_hessian(page: _Page, result: Hessian) -> None:
     """The matrix; when it is wider than the page, blocks of columns; when
     one column does not fit, one ``row,column: value`` line per entry."""
+    from rich.cells import cell_len
+
     names = list(result.variables)
+    cells = _hessian_cells(result)
+    # a column is as wide as its widest cell; rich adds a fixed amount per
+    # table and per column, measured once on a one- and a two-column table
+    width = {b: max(cell_len(b), *(cell_len(cells[a][b]) for a in names)) for b in names}
+    one, two = names[0], names[-1]
+    base = page.measure(_hessian_table(cells, [one])) - width[one]
+    per_column = page.measure(_hessian_table(cells, [one, two])) - width[one] - width[two] - base
+    if len(names) == 1:
+        per_column = 0
     blocks: list[list[str]] = []
+    used = 0
     for name in names:
-        if blocks and page.fits(_hessian_table(result, [*blocks[-1], name])):
+        if blocks and used + per_column + width[name] <= page.width:
             blocks[-1].append(name)
-        elif page.fits(_hessian_table(result, [name])):
+            used += per_column + width[name]
+        elif base + width[name] <= page.width:
             blocks.append([name])
+            used = base + width[name]
         else:
             for a in names:
                 for b in names:
-                    page.line(f"{a},{b}: {_hessian_cell(result, a, b)}")
+                    page.line(f"{a},{b}: {cells[a][b]}")
             return
     for i, block in enumerate(blocks):
         if len(blocks) > 1:
             page.line(
                 f"columns {block[0]} to {block[-1]}" if len(block) > 1 else f"column {block[0]}"
             )
-        page.print(_hessian_table(result, block))
+        page.print(_hessian_table(cells, block))
         if i < len(blocks) - 1:
             page.line("")
 
