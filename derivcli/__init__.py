@@ -1,64 +1,269 @@
 """derivcli: derivatives of formulas, five ways.
 
-The Python API mirrors the commands::
+The Python API mirrors the commands; the point is a mapping::
 
     >>> import derivcli
-    >>> derivcli.grad("x*x*y + y + 2", x=3, y=4).gradient
+    >>> derivcli.grad("x*x*y + y + 2", at={"x": 3, "y": 4}).gradient
     {'x': 24.0, 'y': 10.0}
-    >>> derivcli.hessian("x*x*y + y + 2", x=3, y=4).hessian
+    >>> derivcli.hessian("x*x*y + y + 2", at={"x": 3, "y": 4}).hessian
     {'x': {'x': 8.0, 'y': 6.0}, 'y': {'x': 6.0, 'y': 0.0}}
-    >>> derivcli.evaluate("x*x*y + y + 2", x=3, y=4).value
+    >>> derivcli.evaluate("x*x*y + y + 2", at={"x": 3, "y": 4}).value
     42.0
+    >>> derivcli.grad("x^2", at={"x": 3}, mode="numeric", scheme="forward", step=1e-3).gradient
+    {'x': 6.000999999999479}
     >>> derivcli.diff("x*x*y + y + 2", "x")
     '2*x*y'
     >>> derivcli.diff("x^3", "x", order=3)
     '6'
+
+Keyword variables are a convenience (``derivcli.grad("x^2", x=3)``); a
+variable named like an option (``mode``, ``step``, ``wrt``...) goes in
+``at``. Every error is a :class:`DerivError` (``UsageError``,
+``ParseError``, ``DomainError``, ``ModeUnavailable``) whose message names
+the Python parameter (``step=1e-4``), not the command-line flag.
 """
 
 from __future__ import annotations
 
-from .api import derivative_of, evaluate_at, gradient_at, hessian_at
-from .errors import DerivError
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from .api import MODE_OPTIONS, derivative_of, evaluate_at, gradient_at, hessian_at
+from .backends import DEFAULT_MODE, MODES
+from .errors import DerivError, UsageError
 from .graph import Graph
 from .parser import parse
+from .results import Evaluation, Gradient, Hessian
 
 __all__ = ["DerivError", "Graph", "diff", "evaluate", "grad", "hessian", "parse"]
 __version__ = "0.1.0"
 
+#: mode options whose value is a number
+_NUMBER_OPTIONS = ("step", "tolerance", "digits")
+#: the keyword arguments that are options, never variables
+OPTION_NAMES = ("at", "wrt", "mode", "order", *MODE_OPTIONS)
 
-def evaluate(expression: str | Graph, point: dict | None = None, **values: float):
-    """The value at a point: ``evaluate("x*y", x=2, y=3).value == 6.0``."""
-    return evaluate_at(expression, {**(point or {}), **values})
+
+def evaluate(
+    expression: str | Graph, at: Mapping[str, float] | None = None, **variables: float
+) -> Evaluation:
+    """The value of ``expression`` at the point ``at``.
+
+    ``at`` maps each variable to a number (``{"x": 3, "y": 4}``); keyword
+    variables (``x=3``) are merged into it. Returns an
+    :class:`~derivcli.results.Evaluation`: ``.value`` (a float, in the units
+    of the expression), ``.variables`` (a tuple, in order of first
+    appearance), ``.point`` and ``.warnings`` (a list of strings).
+    """
+    _check_arguments("evaluate", expression)
+    return _call("evaluate", lambda point, _: evaluate_at(expression, point), at, variables)
 
 
 def grad(
     expression: str | Graph,
-    point: dict | None = None,
+    at: Mapping[str, float] | None = None,
     *,
-    wrt=None,
-    mode: str = "reverse",
-    **values: float,
-):
-    """The gradient at a point (a :class:`derivcli.results.Gradient`)."""
-    return gradient_at(expression, {**(point or {}), **values}, wrt=wrt, mode=mode)
+    wrt: str | list[str] | None = None,
+    mode: str = DEFAULT_MODE,
+    **variables: Any,
+) -> Gradient:
+    """The gradient of ``expression`` at the point ``at``.
+
+    ``at`` maps each variable to a number; keyword variables are merged into
+    it. ``wrt`` chooses and orders the variables (``"x,y"`` or ``["x", "y"]``;
+    default: all, in order of first appearance). ``mode`` is one of
+    ``numeric``, ``forward``, ``dual``, ``reverse`` (the default) or
+    ``tensorflow``; mode options are keywords too: ``scheme`` and ``step``
+    (numeric: ``"forward"``, ``"central"``, ``"richardson"``; the step h in
+    the units of the variables), ``dtype`` (tensorflow: ``"float64"`` or
+    ``"float32"``).
+
+    Returns a :class:`~derivcli.results.Gradient`: ``.gradient`` is a dict
+    ``{variable: df/dvariable}`` with n entries (units of f per unit of the
+    variable), in the order of ``.variables``; ``.value`` is f;
+    ``.error_estimate`` (numeric mode) a dict of absolute errors, else None;
+    ``.structural_zeros`` the variables that do not reach f; ``.evaluations``
+    the cost (evaluations of f, or passes over the graph); ``.warnings``.
+    """
+    _check_arguments("grad", expression, wrt, mode)
+    return _call(
+        "grad",
+        lambda point, options: gradient_at(expression, point, wrt=wrt, mode=mode, **options),
+        at,
+        variables,
+        allow_options=True,
+    )
 
 
 def hessian(
     expression: str | Graph,
-    point: dict | None = None,
+    at: Mapping[str, float] | None = None,
     *,
-    wrt=None,
-    mode: str = "reverse",
-    **values: float,
-):
-    """The Hessian at a point (a :class:`derivcli.results.Hessian`)."""
-    return hessian_at(expression, {**(point or {}), **values}, wrt=wrt, mode=mode)
+    wrt: str | list[str] | None = None,
+    mode: str = DEFAULT_MODE,
+    **variables: Any,
+) -> Hessian:
+    """The Hessian (matrix of second derivatives) of ``expression`` at ``at``.
+
+    Parameters as for :func:`grad`. Returns a
+    :class:`~derivcli.results.Hessian`: ``.hessian`` is a dict of dicts,
+    n × n, ``.hessian[a][b]`` = d²f/da db (units of f per unit of a per unit
+    of b), symmetric; ``.gradient`` and ``.value`` as for :func:`grad`;
+    ``.structural_zeros`` the pairs ``(a, b)`` that b does not reach;
+    ``.error_estimate`` (numeric mode) a dict of dicts of absolute errors.
+    """
+    _check_arguments("hessian", expression, wrt, mode)
+    return _call(
+        "hessian",
+        lambda point, options: hessian_at(expression, point, wrt=wrt, mode=mode, **options),
+        at,
+        variables,
+        allow_options=True,
+    )
 
 
 def diff(expression: str | Graph, wrt: str | list[str], *, order: int | None = None) -> str:
-    """The symbolic derivative as text: ``diff("sin(x^2)", "x") == "2*x*cos(x^2)"``.
+    """The symbolic derivative as text that parses back as an expression:
+    ``diff("sin(x^2)", "x") == "2*x*cos(x^2)"``.
 
-    ``wrt="x,y"`` (or ``["x", "y"]``) is d2f/dxdy; ``order`` repeats the last
-    variable. :func:`derivcli.api.derivative_of` gives LaTeX and node counts too.
+    ``wrt="x,y"`` (or ``["x", "y"]``) is d²f/dx dy; ``order`` repeats the last
+    variable (``diff("x^3", "x", order=3) == "6"``).
+    :func:`derivcli.api.derivative_of` gives LaTeX and node counts too.
     """
-    return derivative_of(expression, wrt, order=order).derivative
+    _check_arguments("diff", expression, wrt)
+    if wrt is None:
+        raise UsageError("diff(): wrt names the variables, such as wrt='x' or wrt='x,y'")
+    if order is not None and (isinstance(order, bool) or not isinstance(order, int)):
+        raise UsageError(f"diff(): order must be a whole number such as order=2, got {order!r}")
+    try:
+        return derivative_of(expression, wrt, order=order).derivative
+    except DerivError as exc:
+        raise _in_python_words(exc) from None
+
+
+# ---------------------------------------------------------------------------
+# The point and the options, checked the same way for every function
+
+
+def _check_arguments(function: str, expression: Any, wrt: Any = None, mode: Any = "") -> None:
+    if not isinstance(expression, (str, Graph)):
+        raise UsageError(
+            f"{function}(): expression must be a string such as 'x*x*y + y + 2' "
+            f"(or a parsed Graph), got {type(expression).__name__}"
+        )
+    names_ok = isinstance(wrt, (list, tuple)) and all(isinstance(n, str) for n in wrt)
+    if wrt is not None and not isinstance(wrt, str) and not names_ok:
+        raise UsageError(
+            f"{function}(): wrt must be names such as wrt='x,y' or wrt=['x', 'y'], "
+            f"got {type(wrt).__name__}"
+        )
+    if not isinstance(mode, str):
+        raise UsageError(f"{function}(): mode must be one of {', '.join(MODES)}, got {mode!r}")
+
+
+def _call(function: str, run, at, variables: dict, *, allow_options: bool = False):
+    options = {k: variables.pop(k) for k in list(variables) if k in OPTION_NAMES}
+    for name, value in options.items():
+        if allow_options and name in MODE_OPTIONS:
+            if name in _NUMBER_OPTIONS and (
+                isinstance(value, bool) or not isinstance(value, (int, float))
+            ):
+                raise UsageError(
+                    f"{function}(): {name} must be a number such as {name}=1e-4, got {value!r}"
+                )
+            continue
+        raise UsageError(
+            f"{function}() has no option {name}; a variable called {name} goes in "
+            f"at={{'{name}': ...}}"
+        )
+    point = _point(function, at, variables)
+    try:
+        return run(point, options)
+    except DerivError as exc:
+        raise _in_python_words(exc) from None
+
+
+def _point(function: str, at: Any, variables: dict) -> dict[str, float]:
+    if at is None:
+        at = {}
+    if not isinstance(at, Mapping):
+        raise UsageError(
+            f"{function}(): at must map variable names to numbers, such as "
+            f"at={{'x': 3}}; got {type(at).__name__}"
+        )
+    point: dict[str, float] = {}
+    for source, items in (("at", at.items()), ("keyword", variables.items())):
+        for name, value in items:
+            if not isinstance(name, str):
+                raise UsageError(f"{function}(): at has the key {name!r}; names are strings")
+            if name in point:
+                raise UsageError(
+                    f"{function}(): {name} is given twice (in at and as a keyword); give it once"
+                )
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                try:
+                    value = float(value)  # numpy scalars, Fractions, Decimals
+                except (TypeError, ValueError):
+                    hint = (
+                        f" (keywords other than {', '.join(OPTION_NAMES)} are variables)"
+                        if source == "keyword"
+                        else ""
+                    )
+                    raise UsageError(
+                        f"{function}(): the value of {name} is not a number: {value!r}{hint}"
+                    ) from None
+            point[name] = float(value)
+    return point
+
+
+_NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
+_NAMES = r"[A-Za-z_]\w*(?:,[A-Za-z_]\w*)*"
+#: what each option's value looks like in a message, so that "--mode numeric"
+#: becomes mode='numeric' but "--step must be positive" stays a sentence
+_VALUES = {
+    "mode": "|".join(MODES),
+    "scheme": "forward|central|richardson",
+    "dtype": "float64|float32",
+    "step": _NUMBER,
+    "order": _NUMBER,
+    "digits": _NUMBER,
+}
+_HINT = r"(?:e\.g\.|write|or|use|try|add|to)"
+
+
+def _python_words(message: str) -> str:
+    """A core message in the words of the Python API: ``--at x=VALUE,y=VALUE``
+    is ``at={'x': VALUE, 'y': VALUE}``, ``--mode numeric`` is
+    ``mode='numeric'``, ``--step`` is ``step``."""
+
+    def at(match: re.Match) -> str:
+        names = [pair.split("=")[0] for pair in match.group(1).split(",")]
+        return "at={" + ", ".join(f"'{n}': VALUE" for n in names) + "}"
+
+    message = re.sub(r"--at ((?:[A-Za-z_]\w*=VALUE,?)+)", at, message)
+
+    def valued(match: re.Match) -> str:
+        name, value = match.group(1), match.group(2)
+        if not re.fullmatch(_NUMBER, value):
+            return f"{name}={value!r}"
+        return f"{name}={value}"
+
+    for name, pattern in _VALUES.items():
+        message = re.sub(rf"--({name}) ({pattern})\b", valued, message)
+    message = re.sub(
+        rf"\b({_HINT}) --(wrt) ({_NAMES})",
+        lambda m: f"{m.group(1)} wrt={m.group(3)!r}",
+        message,
+    )
+    return re.sub(r"--([a-z][a-z-]*)", lambda m: m.group(1).replace("-", "_"), message)
+
+
+def _in_python_words(exc: DerivError) -> DerivError:
+    """The same error (same class, same detail), its message in Python's words."""
+    import copy
+
+    new = copy.copy(exc)
+    new.message = _python_words(exc.message)
+    new.args = (new.message,)
+    return new

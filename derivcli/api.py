@@ -153,7 +153,16 @@ def derivative_of(
     )
 
 
-def symbolic_gradient(expression: str | Graph, *, stats: bool = False) -> list[Derivative]:
+class Derivatives(list):
+    """A list of :class:`Derivative` that knows its expression, even when
+    it is empty (a constant has no variables)."""
+
+    expression: str = ""
+
+
+def symbolic_gradient(expression: str | Graph, *, stats: bool = False) -> Derivatives:
     """One symbolic derivative per variable, in order of first appearance."""
     graph = as_graph(expression)
-    return [derivative_of(graph, (name,), stats=stats) for name in graph.variables]
+    out = Derivatives(derivative_of(graph, (name,), stats=stats) for name in graph.variables)
+    out.expression = graph.source
+    return out

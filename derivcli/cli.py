@@ -21,16 +21,16 @@ import click
 from . import __version__
 from .backends import DEFAULT_MODE, MODES
 from .backends.numeric import SCHEMES
-from .errors import DerivError
-from .render import FORMATS
+from .errors import DerivError, UsageError
+from .render import COMPARE_FORMATS, FORMATS
 
 EXIT_OK, EXIT_MATH, EXIT_USAGE = 0, 1, 2
 
 
 def _fail(message: str, detail: str = "", code: int = EXIT_USAGE) -> None:
-    click.echo(f"Error: {message}", err=True)
+    _echo(f"Error: {message}", err=True)
     if detail:
-        click.echo(detail, err=True)
+        _echo(detail, err=True)
     sys.exit(code)
 
 
@@ -41,7 +41,9 @@ class _Group(click.Group):
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
-            return super().invoke(ctx)
+            result = super().invoke(ctx)
+            sys.stdout.flush()  # a closed pipe shows here, not at exit
+            return result
         except DerivError as exc:
             if os.environ.get("DERIVCLI_DEBUG"):
                 traceback.print_exc()
@@ -66,16 +68,107 @@ class _Group(click.Group):
             )
 
 
-CONTEXT = {
-    "help_option_names": ["-h", "--help"],
-    "max_content_width": 100,
-    # lets an expression start with '-' ("-x^2") without a '--' before it
-    "ignore_unknown_options": True,
-}
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+#: the short name of each common option, on every command that has it
+SHORT_NAMES = {"--at": "-a", "--wrt": "-w", "--mode": "-m", "--format": "-f"}
+
+COMMAND_EPILOG = (
+    "The language (functions, constants, operators and precedence): derivcli functions. "
+    "EXPRESSION may start with '-' (-x^2); '-' or no EXPRESSION with a pipe reads it "
+    "from standard input."
+)
 
 
-@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="derivcli")
+def _echo(text: str, *, err: bool = False, nl: bool = True) -> None:
+    """``click.echo``, in ASCII for a stream that cannot show more
+    (``PYTHONIOENCODING=ascii``): ``±`` is ``+/-``, ``µs`` is ``us``."""
+    from .numbers import register_ascii_fallback
+
+    stream = sys.stderr if err else sys.stdout
+    encoding = (getattr(stream, "encoding", None) or "utf-8").lower().replace("-", "")
+    if not encoding.startswith("utf"):
+        try:
+            text = text.encode(encoding, errors=register_ascii_fallback()).decode(encoding)
+        except LookupError:  # an encoding Python does not know: ASCII is safe
+            text = text.encode("ascii", errors=register_ascii_fallback()).decode("ascii")
+    click.echo(text, err=err, nl=nl)
+
+
+def _expression_last(args: list[str], valued: set[str], known: set[str]) -> list[str]:
+    """``args`` with every argument that starts with '-' but is not an option
+    moved behind a ``--``, so click reads it as the EXPRESSION wherever it
+    stands: ``grad -sinh(x) --at x=1`` and ``grad --at x=1 -sinh(x)`` alike.
+
+    An option is ``--word`` (known or not: a mistyped one gets click's "No
+    such option ... Did you mean") or exactly a known short option (``-a``);
+    ``valued`` options take the next argument as their value, whatever it is.
+    A ``--`` already given leaves everything as it is.
+    """
+    if "--" in args:
+        return args
+    kept: list[str] = []
+    moved: list[str] = []
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        if arg in valued:
+            kept.extend(args[i : i + 2])
+            i += 2
+            continue
+        if arg.startswith("--") or arg in known or arg == "-" or not arg.startswith("-"):
+            kept.append(arg)
+        else:
+            moved.append(arg)
+        i += 1
+    return kept + ["--", *moved] if moved else kept
+
+
+def _show_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if value and not ctx.resilient_parsing:
+        click.echo(f"derivcli, version {__version__}")
+        ctx.exit()
+
+
+class _Command(click.Command):
+    """Every command: the short option names of ``SHORT_NAMES``, ``-V``, an
+    epilog that points at ``derivcli functions``, and an EXPRESSION that may
+    start with '-'."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for param in self.params:
+            if isinstance(param, click.Option):
+                for long, short in SHORT_NAMES.items():
+                    if long in param.opts and short not in param.opts:
+                        param.opts.insert(0, short)
+        self.params.append(
+            click.Option(
+                ["-V", "--version"],
+                is_flag=True,
+                expose_value=False,
+                is_eager=True,
+                callback=_show_version,
+                help="Show the version and exit.",
+            )
+        )
+        if self.epilog is None and self.name != "functions":
+            self.epilog = COMMAND_EPILOG
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        valued: set[str] = set()
+        known: set[str] = set()
+        for param in self.get_params(ctx):
+            if isinstance(param, click.Option):
+                names = [*param.opts, *param.secondary_opts]
+                known.update(names)
+                if not (param.is_flag or param.count):
+                    valued.update(names)
+        return super().parse_args(ctx, _expression_last(args, valued, known))
+
+
+@click.group(cls=_Group, context_settings=CONTEXT)
+@click.version_option(__version__, "-V", "--version", prog_name="derivcli")
 def cli() -> None:
     """derivcli: values, gradients and Hessians of formulas, five ways.
 
@@ -85,14 +178,34 @@ def cli() -> None:
       derivcli hessian "x*x*y + y + 2" --at x=3,y=4      # [[8, 6], [6, 0]]
       derivcli diff    "x*x*y + y + 2" --wrt x           # 2*x*y
       derivcli compare "sin(x^2)" --at x=3               # every mode side by side
+      derivcli functions                                 # the language
 
-    Modes (--mode): numeric (finite differences), forward, dual, reverse
-    (the default, backpropagation) and tensorflow. Output (--format): a
-    table, json or csv. Exit codes: 0 success, 1 the mathematics failed at
-    the point or a mode is unavailable, 2 bad usage or an expression that
-    does not parse, 4 a disagreement found by 'compare --check'. Run
-    'derivcli COMMAND --help' for examples.
+    Modes (-m/--mode): numeric (finite differences), forward, dual, reverse
+    (the default, backpropagation) and tensorflow. Output (-f/--format): a
+    table, json, csv, or value (just the numbers, one per line). The point:
+    -a/--at x=3,y=4; the variables: -w/--wrt x,y. An EXPRESSION of '-' (or
+    none, with a pipe) is read from standard input; one that starts with '-'
+    (-x^2) needs no '--'. Run 'derivcli COMMAND --help' for examples and
+    'derivcli functions' for the functions, constants and operators.
+
+    \b
+    Exit codes: 0 success; 1 the mathematics failed at the point or a mode
+    is unavailable; 2 bad usage or an expression that does not parse; 4 a
+    disagreement found by 'compare --check'.
+
+    \b
+    Environment: NO_COLOR=1 turns colors off; DERIVCLI_DEBUG=1 shows the
+    traceback of an error.
+
+    \b
+    Shell completion (add the line to your shell's start-up file):
+      bash:  eval "$(_DERIVCLI_COMPLETE=bash_source derivcli)"
+      zsh:   eval "$(_DERIVCLI_COMPLETE=zsh_source derivcli)"
+      fish:  _DERIVCLI_COMPLETE=fish_source derivcli | source
     """
+
+
+cli.command_class = _Command
 
 
 # ---------------------------------------------------------------------------
@@ -100,7 +213,7 @@ def cli() -> None:
 
 
 def _expression_argument(f: Callable) -> Callable:
-    return click.argument("expression", metavar="EXPRESSION")(f)
+    return click.argument("expression", metavar="EXPRESSION", required=False)(f)
 
 
 def _at_option(f: Callable) -> Callable:
@@ -114,15 +227,20 @@ def _at_option(f: Callable) -> Callable:
     )(f)
 
 
-def _format_option(f: Callable) -> Callable:
+def _format_option(f: Callable, formats: tuple[str, ...] = FORMATS) -> Callable:
     return click.option(
         "--format",
         "fmt",
-        type=click.Choice(FORMATS),
+        type=click.Choice(formats),
         default="table",
         show_default=True,
-        help="table for people, json or csv for scripts.",
+        help="table for people, json or csv for scripts"
+        + (", value for just the numbers, one per line." if "value" in formats else "."),
     )(f)
+
+
+def _compare_format_option(f: Callable) -> Callable:
+    return _format_option(f, COMPARE_FORMATS)
 
 
 def _derivative_options(f: Callable) -> Callable:
@@ -165,9 +283,24 @@ def _derivative_options(f: Callable) -> Callable:
     return f
 
 
-def _read_expression(expression: str) -> str:
+def _stdin_is_terminal() -> bool:
+    try:
+        return sys.stdin is None or sys.stdin.isatty()
+    except (AttributeError, ValueError):  # closed or replaced by something odd
+        return True
+
+
+def _read_expression(expression: str | None) -> str:
+    """The EXPRESSION argument; ``-``, or none with a pipe, reads stdin."""
+    if expression is None:
+        if _stdin_is_terminal():
+            raise UsageError(
+                'no EXPRESSION given; quote it, as in derivcli grad "x^2" --at x=3, '
+                "or pass - to read it from standard input"
+            )
+        expression = "-"
     if expression == "-":
-        return sys.stdin.read()
+        return sys.stdin.read().removeprefix("\ufeff")  # a byte-order mark is not text
     return expression
 
 
@@ -181,24 +314,28 @@ def _emit(result: Any, fmt: str) -> None:
     from . import render
 
     for warning in result.warnings:
-        click.echo(f"Warning: {warning}", err=True)
+        _echo(f"Warning: {warning}", err=True)
     if fmt == "json":
-        click.echo(render.to_json(result))
+        _echo(render.to_json(result))
     elif fmt == "csv":
-        click.echo(render.to_csv(result), nl=False)
+        _echo(render.to_csv(result), nl=False)
+    elif fmt == "value":
+        _echo(render.to_values(result), nl=False)
     else:
-        render.print_table(result, file=sys.stdout)
+        _echo(render.table_text(result, sys.stdout), nl=False)
 
 
-def _check_stdin(expression: str, at: tuple[str, ...]) -> None:
-    if expression == "-" and "@-" in at:
+def _check_stdin(expression: str | None, at: tuple[str, ...]) -> None:
+    if expression in ("-", None) and "@-" in at:
         raise click.UsageError(
             "standard input can hold the expression or the point, not both; "
             "put the point in a file: --at @FILE"
         )
 
 
-def _derivative(compute: Callable, expression: str, at: tuple[str, ...], fmt: str, options) -> None:
+def _derivative(
+    compute: Callable, expression: str | None, at: tuple[str, ...], fmt: str, options
+) -> None:
     """``grad`` and ``hessian``: read the input, compute, print."""
     _check_stdin(expression, at)
     _emit(compute(_read_expression(expression), _point(at), **options), fmt)
@@ -212,7 +349,7 @@ def _derivative(compute: Callable, expression: str, at: tuple[str, ...], fmt: st
 @_expression_argument
 @_at_option
 @_format_option
-def eval_command(expression: str, at: tuple[str, ...], fmt: str) -> None:
+def eval_command(expression: str | None, at: tuple[str, ...], fmt: str) -> None:
     """Evaluate EXPRESSION at a point.
 
     \b
@@ -232,7 +369,7 @@ def eval_command(expression: str, at: tuple[str, ...], fmt: str) -> None:
 @_at_option
 @_derivative_options
 @_format_option
-def grad_command(expression: str, at: tuple[str, ...], fmt: str, **options: Any) -> None:
+def grad_command(expression: str | None, at: tuple[str, ...], fmt: str, **options: Any) -> None:
     """The gradient of EXPRESSION at a point.
 
     \b
@@ -253,7 +390,7 @@ def grad_command(expression: str, at: tuple[str, ...], fmt: str, **options: Any)
 @_at_option
 @_derivative_options
 @_format_option
-def hessian_command(expression: str, at: tuple[str, ...], fmt: str, **options: Any) -> None:
+def hessian_command(expression: str | None, at: tuple[str, ...], fmt: str, **options: Any) -> None:
     """The Hessian (matrix of second derivatives) of EXPRESSION at a point.
 
     \b
@@ -362,9 +499,9 @@ EXIT_DISAGREE = 4
     help="Relative tolerance for every mode (absolute below 1) [default: 1e-12 for the "
     "exact modes, the numeric mode's own error estimate for numeric].",
 )
-@_format_option
+@_compare_format_option
 def compare_command(
-    expression: str,
+    expression: str | None,
     at: tuple[str, ...],
     modes: str,
     hessian: bool,
@@ -408,12 +545,43 @@ def compare_command(
     _emit(result, fmt)
     if check and not result.agree:
         late = result.disagreeing
-        click.echo(
+        _echo(
             f"Disagreement: {', '.join(late)} {'differs' if len(late) == 1 else 'differ'} "
             f"from {result.reference} beyond the tolerance (exit code {EXIT_DISAGREE})",
             err=True,
         )
         sys.exit(EXIT_DISAGREE)
+
+
+@cli.command("functions", context_settings=CONTEXT)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+    help="table for people, json for scripts and editors.",
+)
+def functions_command(fmt: str) -> None:
+    """The expression language: every function with its derivative, the
+    constants, and the operators from the loosest to the tightest.
+
+    Generated from derivcli's own table of primitives, so it is always the
+    language this version reads.
+
+    \b
+    Examples:
+      derivcli functions
+      derivcli functions --format json
+    """
+    from .language import language, language_text
+
+    if fmt == "json":
+        import json
+
+        _echo(json.dumps(language(), ensure_ascii=False))
+    else:
+        _echo(language_text(), nl=False)
 
 
 def main() -> None:

@@ -37,3 +37,60 @@ def shorten(text: str, limit: int = 60) -> str:
         return text
     half = (limit - 3) // 2
     return f"{text[:half]}...{text[-half:]}"
+
+
+def error_text(value: float) -> str:
+    """An error estimate, two significant digits (``1.2e-13``); non-finite
+    ones spelled as everywhere else (``NaN``, ``Infinity``)."""
+    if not math.isfinite(value):
+        return text_number(value)
+    return f"{value:.1e}"
+
+
+#: ASCII for the few non-ASCII characters derivcli writes itself
+ASCII = {
+    "±": "+/-",
+    "µ": "u",
+    "μ": "u",
+    "…": "...",
+    "·": "*",
+    "∞": "Infinity",
+    "ε": "e",
+    "∂": "d",
+    "≤": "<=",
+    "≥": ">=",
+    "−": "-",
+    "→": "->",
+    "▶": ">",
+    "━": "-",
+    "─": "-",
+    "│": "|",
+    "┃": "|",
+}
+
+ASCII_FALLBACK = "derivcli-ascii"
+
+
+def _ascii_replace(exc: UnicodeError) -> tuple[str, int]:
+    import unicodedata
+
+    if not isinstance(exc, UnicodeEncodeError):
+        raise exc
+    out = []
+    for ch in exc.object[exc.start : exc.end]:
+        if ch in ASCII:
+            out.append(ASCII[ch])
+            continue
+        plain = unicodedata.normalize("NFKD", ch).encode("ascii", "ignore").decode()
+        out.append(plain or "?")
+    return "".join(out), exc.end
+
+
+def register_ascii_fallback() -> str:
+    """The name of a codec error handler that writes ``±`` as ``+/-``,
+    ``µs`` as ``us``, ``…`` as ``...`` (and other characters by their ASCII
+    base letter, else ``?``), for a terminal that cannot show them."""
+    import codecs
+
+    codecs.register_error(ASCII_FALLBACK, _ascii_replace)
+    return ASCII_FALLBACK

@@ -56,9 +56,10 @@ def _split(text: str) -> list[str]:
 def _read(source: str) -> str:
     path = source[1:]
     if path == "-":
-        return sys.stdin.read()
+        return sys.stdin.read().removeprefix("\ufeff")
     try:
-        with open(path, encoding="utf-8") as fh:
+        # utf-8-sig: a byte-order mark (Windows editors write one) is not text
+        with open(path, encoding="utf-8-sig") as fh:
             return fh.read()
     except OSError as exc:
         raise UsageError(f"cannot read the --at file '{path}': {exc.strerror}") from None

@@ -10,12 +10,16 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
+import sys
 from typing import Any
 
-from .numbers import json_number, shorten, text_number
+from .numbers import error_text, json_number, shorten, text_number
 from .results import Comparison, Derivative, Evaluation, Gradient, Hessian
 
-FORMATS = ("table", "json", "csv")
+FORMATS = ("table", "json", "csv", "value")
+#: compare has no single list of numbers to print
+COMPARE_FORMATS = ("table", "json", "csv")
 
 
 def _numbers(mapping: dict[str, Any]) -> dict[str, Any]:
@@ -98,7 +102,10 @@ def derivatives_text(results: list[Derivative], fmt: str, gradient: bool) -> str
                 data["stats"] = d.stats
         else:
             data = {
-                "expression": results[0].expression if results else "",
+                # an empty gradient (a constant) still names its expression
+                "expression": results[0].expression
+                if results
+                else getattr(results, "expression", ""),
                 "variables": [d.wrt[0] for d in results],
                 "gradient": {d.wrt[0]: d.derivative for d in results},
                 "latex": {d.wrt[0]: d.latex for d in results},
@@ -145,63 +152,220 @@ def _title(kind: str, result: Any) -> str:
 
 NONE_MARK = " (none)"
 
+#: how wide rich may draw: never the limit (a table is drawn at its natural
+#: width; text lines are never wrapped), so nothing is ever cut
+_UNLIMITED = 1 << 16
+_TRAILING = re.compile(r"(?:[ \t]|\x1b\[[0-9;]*m)+$")
+_ESCAPE = re.compile(r"\x1b\[[0-9;]*m")
 
-def print_table(result: Evaluation | Gradient | Hessian, file: Any = None) -> None:
-    """A title line, a rich table and a note line on ``file`` (stdout)."""
-    if isinstance(result, Comparison):
-        return print_comparison(result, file)
+
+class _Page:
+    """Text for one terminal (or pipe): rich draws into a buffer with the
+    target's colors, at unlimited width; ``width`` is the target's width,
+    used only to choose a layout that fits, never to cut."""
+
+    def __init__(self, file: Any = None) -> None:
+        from rich.console import Console
+
+        target = file if file is not None else sys.stdout
+        probe = Console(file=target, highlight=False)
+        # COLUMNS=0 (or a terminal that reports no width): the pipe default
+        self.width = probe.width if probe.width > 0 else 80
+        self.buffer = io.StringIO()
+        self.console = Console(
+            file=self.buffer,
+            width=_UNLIMITED,
+            force_terminal=probe.is_terminal,
+            color_system=probe.color_system,
+            no_color=probe.no_color,
+            highlight=False,
+            legacy_windows=False,
+        )
+
+    def line(self, text: str, style: str | None = None) -> None:
+        self.console.print(text, style=style, markup=False, soft_wrap=True)
+
+    def measure(self, table: Any) -> int:
+        """The natural width of ``table``: what it takes to cut nothing."""
+        from rich.measure import Measurement
+
+        options = self.console.options.update_width(_UNLIMITED)
+        return Measurement.get(self.console, options, table).maximum
+
+    def fits(self, table: Any) -> bool:
+        return self.measure(table) <= self.width
+
+    def print(self, renderable: Any) -> None:
+        self.console.print(renderable)
+
+    def text(self) -> str:
+        """Everything printed, without trailing spaces on any line."""
+        lines = []
+        for line in self.buffer.getvalue().split("\n"):
+            tail = _TRAILING.search(line)
+            if tail:
+                line = line[: tail.start()] + "".join(_ESCAPE.findall(tail.group()))
+            lines.append(line)
+        return "\n".join(lines)
+
+
+def _table(*columns: tuple[str, str]) -> Any:
     from rich import box
-    from rich.console import Console
     from rich.table import Table
 
-    console = Console(file=file, highlight=False)
     table = Table(box=box.SIMPLE_HEAVY, show_edge=False)
-    notes = [f"value {text_number(result.value)}"]
-    if isinstance(result, Hessian):
-        title = _title("Hessian", result)
-        zeros = set(result.structural_zeros)
-        table.add_column("", style="bold")
-        for name in result.variables:
-            table.add_column(name, justify="right")
-        for a in result.variables:
-            cells = []
-            for b in result.variables:
-                text = text_number(result.hessian[a][b])
-                if (a, b) in zeros:
-                    text += NONE_MARK
-                if result.error_estimate is not None:
-                    text += f" ± {result.error_estimate[a][b]:.1e}"
-                cells.append(text)
-            table.add_row(a, *cells)
-        if zeros:
-            notes.append("(none): the variable does not reach that derivative")
-    elif isinstance(result, Gradient):
-        title = _title("Gradient", result)
-        zeros = set(result.structural_zeros)
-        numeric = result.error_estimate is not None
-        table.add_column("variable", style="bold")
-        table.add_column("derivative", justify="right")
-        if numeric:
-            table.add_column("error estimate", justify="right")
-        for name in result.variables:
-            text = text_number(result.gradient[name])
-            if name in zeros:
+    for header, justify in columns:
+        table.add_column(header, justify=justify, style="bold" if justify == "bold" else None)
+    return table
+
+
+def _hessian_cells(result: Hessian) -> dict[str, dict[str, str]]:
+    """Every entry as text: the number, ``(none)`` for a structural zero,
+    ``± error`` in numeric mode."""
+    zeros = set(result.structural_zeros)
+    errors = result.error_estimate
+    cells: dict[str, dict[str, str]] = {}
+    for a in result.variables:
+        row = cells[a] = {}
+        for b in result.variables:
+            text = text_number(result.hessian[a][b])
+            if (a, b) in zeros:
                 text += NONE_MARK
-            row = [name, text]
-            if numeric:
-                row.append(f"{result.error_estimate[name]:.1e}")
-            table.add_row(*row)
-        if zeros:
-            notes.append("(none): the variable does not reach the expression")
+            if errors is not None:
+                text += f" ± {error_text(errors[a][b])}"
+            row[b] = text
+    return cells
+
+
+def _hessian_table(cells: dict[str, dict[str, str]], names: list[str]) -> Any:
+    table = _table(("", "bold"), *((name, "right") for name in names))
+    for a, row in cells.items():
+        table.add_row(a, *(row[b] for b in names))
+    return table
+
+
+def _print_hessian(page: _Page, result: Hessian) -> None:
+    """The matrix; when it is wider than the page, blocks of columns; when
+    one column does not fit, one ``row,column: value`` line per entry."""
+    from rich.cells import cell_len
+
+    names = list(result.variables)
+    cells = _hessian_cells(result)
+    # a column is as wide as its widest cell; rich adds a fixed amount per
+    # table and per column, measured once on a one- and a two-column table
+    width = {b: max(cell_len(b), *(cell_len(cells[a][b]) for a in names)) for b in names}
+    one, two = names[0], names[-1]
+    base = page.measure(_hessian_table(cells, [one])) - width[one]
+    per_column = page.measure(_hessian_table(cells, [one, two])) - width[one] - width[two] - base
+    if len(names) == 1:
+        per_column = 0
+    blocks: list[list[str]] = []
+    used = 0
+    for name in names:
+        if blocks and used + per_column + width[name] <= page.width:
+            blocks[-1].append(name)
+            used += per_column + width[name]
+        elif base + width[name] <= page.width:
+            blocks.append([name])
+            used = base + width[name]
+        else:
+            for a in names:
+                for b in names:
+                    page.line(f"{a},{b}: {cells[a][b]}")
+            return
+    for i, block in enumerate(blocks):
+        if len(blocks) > 1:
+            page.line(
+                f"columns {block[0]} to {block[-1]}" if len(block) > 1 else f"column {block[0]}"
+            )
+        page.print(_hessian_table(cells, block))
+        if i < len(blocks) - 1:
+            page.line("")
+
+
+def _print_gradient(page: _Page, result: Gradient) -> None:
+    """A table, or one ``variable: derivative`` line each when it does not fit."""
+    zeros = set(result.structural_zeros)
+    numeric = result.error_estimate is not None
+    rows = []
+    for name in result.variables:
+        text = text_number(result.gradient[name])
+        if name in zeros:
+            text += NONE_MARK
+        rows.append((name, text, error_text(result.error_estimate[name]) if numeric else ""))
+    columns = [("variable", "bold"), ("derivative", "right")]
+    if numeric:
+        columns.append(("error estimate", "right"))
+    table = _table(*columns)
+    for name, text, error in rows:
+        table.add_row(name, text, *([error] if numeric else []))
+    if page.fits(table):
+        page.print(table)
+        return
+    for name, text, error in rows:
+        page.line(f"{name}: {text}" + (f" ± {error}" if numeric else ""))
+
+
+def table_text(result: Evaluation | Gradient | Hessian | Comparison, file: Any = None) -> str:
+    """The table of a result for people, as text for ``file`` (stdout): a
+    title line, the table (or a layout that fits the width: every digit is
+    always printed) and note lines. Colors only for a terminal (and never
+    with ``NO_COLOR``); no line ends in spaces."""
+    page = _Page(file)
+    if isinstance(result, Comparison):
+        _print_comparison(page, result)
+        return page.text()
+    notes = [f"value {text_number(result.value)}"]
+    if isinstance(result, (Gradient, Hessian)):
+        kind = "Hessian" if isinstance(result, Hessian) else "Gradient"
+        page.line(_title(kind, result), style="bold")
+        if not result.variables:
+            what = "gradient" if kind == "Gradient" else "Hessian"
+            page.line(
+                f"no variables: {shorten(result.expression)} is a constant; its {what} is empty"
+            )
+        elif isinstance(result, Hessian):
+            _print_hessian(page, result)
+        else:
+            _print_gradient(page, result)
+        if result.structural_zeros:
+            notes.append(
+                "(none): the variable does not reach that derivative"
+                if isinstance(result, Hessian)
+                else "(none): the variable does not reach the expression"
+            )
     else:
-        title = _title("Value", result)
-        table.add_column("value", justify="right")
+        page.line(_title("Value", result), style="bold")
+        table = _table(("value", "right"))
         table.add_row(text_number(result.value))
+        if page.fits(table):
+            page.print(table)
+        else:
+            page.line(f"value: {text_number(result.value)}")
         notes = []
-    console.print(title, style="bold", markup=False)
-    console.print(table)
     for note in notes:
-        console.print(note, markup=False)
+        page.line(note)
+    return page.text()
+
+
+def print_table(result: Evaluation | Gradient | Hessian | Comparison, file: Any = None) -> None:
+    """:func:`table_text` written to ``file`` (stdout)."""
+    target = file if file is not None else sys.stdout
+    target.write(table_text(result, target))
+    target.flush()
+
+
+def to_values(result: Evaluation | Gradient | Hessian) -> str:
+    """``--format value``: just the numbers, one per line, for
+    ``v=$(derivcli eval "2+2")``: the value; the gradient in ``--wrt``
+    order; the Hessian row by row."""
+    if isinstance(result, Hessian):
+        numbers = [result.hessian[a][b] for a in result.variables for b in result.variables]
+    elif isinstance(result, Gradient):
+        numbers = [result.gradient[name] for name in result.variables]
+    else:
+        numbers = [result.value]
+    return "".join(text_number(v) + "\n" for v in numbers)
 
 
 # ---------------------------------------------------------------------------
@@ -320,9 +484,9 @@ def _seconds(value: float | None) -> str:
 def _error_text(value: float | None) -> str:
     if value is None:
         return ""
-    if value == 0 or not _finite(value):
+    if value == 0:
         return text_number(value)
-    return f"{value:.1e}"
+    return error_text(value)
 
 
 def _ulp_text(value: float | None) -> str:
@@ -339,14 +503,14 @@ def _finite(value: float) -> bool:
     return math.isfinite(value)
 
 
-def print_comparison(result: Comparison, file: Any = None) -> None:
-    """A title, one table row per mode, and notes on cost, time and tolerance."""
+def _print_comparison(page: _Page, result: Comparison) -> None:
+    """A title, one table row per mode, and notes on cost, time and tolerance.
+    The table is drawn at its natural width, however wide: its numbers are
+    the point, so they are never cut."""
     from rich import box
-    from rich.console import Console
     from rich.table import Table
     from rich.text import Text
 
-    console = Console(file=file, highlight=False)
     table = Table(box=box.SIMPLE_HEAVY, show_edge=False)
     keys = list(result.reference_entries)
     shown = keys if len(keys) <= MAX_ENTRY_COLUMNS else keys[: MAX_ENTRY_COLUMNS - 1]
@@ -392,16 +556,14 @@ def print_comparison(result: Comparison, file: Any = None) -> None:
     kind = "Hessian" if result.kind == "hessian" else "Gradient"
     where = _where(result.point)
     title = f"{kind} of {shorten(result.expression)}{' at ' + where if where else ''}"
-    console.print(f"{title}: every mode against {result.reference}", style="bold", markup=False)
-    # numbers are the point of this table: widen it rather than cut digits
-    from rich.measure import Measurement
-
-    natural = Measurement.get(console, console.options.update_width(10_000), table).maximum
-    if natural > console.width:
-        Console(file=file, highlight=False, width=natural).print(table)
-    else:
-        console.print(table)
+    page.line(f"{title}: every mode against {result.reference}", style="bold")
+    page.print(table)
     n = len(result.variables)
+    if not n:
+        notes.insert(
+            0,
+            f"no variables: {shorten(result.expression)} is a constant; only its value is compared",
+        )
     ran = [row for row in result.rows if row.skipped is None and row.failed is None]
     if ran:
         notes.append(f"cost for n = {n} variable{'s' if n != 1 else ''}:")
@@ -438,4 +600,9 @@ def print_comparison(result: Comparison, file: Any = None) -> None:
             f"{OUT_MARK} beyond the tolerance: {', '.join(late)} {verb} from {result.reference}"
         )
     for note in notes:
-        console.print(note, markup=False)
+        page.line(note)
+
+
+def print_comparison(result: Comparison, file: Any = None) -> None:
+    """The comparison table written to ``file`` (stdout)."""
+    print_table(result, file)

@@ -58,6 +58,7 @@ def unavailable(*missing: str):
 # The seed's function, every mode (TensorFlow is installed here and in CI)
 
 
+@pytest.mark.tensorflow
 def test_seed_gradient_all_modes_agree_with_the_oracle():
     result = run("compare", SEED, "--at", SEED_AT, "--modes", "all", "--check", "--format", "json")
     assert result.exit_code == 0, result.stderr
@@ -94,6 +95,7 @@ def test_seed_gradient_all_modes_agree_with_the_oracle():
     assert "import_seconds" not in modes["reverse"]
 
 
+@pytest.mark.tensorflow
 def test_seed_hessian_all_modes_agree_with_the_oracle():
     result = run(
         "compare",

@@ -8,7 +8,7 @@ import pytest
 
 from derivcli.errors import ParseError, UnknownFunction
 from derivcli.graph import evaluate, to_infix
-from derivcli.parser import grammar_path, parse
+from derivcli.parser import parse
 from derivcli.primitives import FUNCTIONS
 
 
@@ -145,9 +145,3 @@ def test_unknown_function_suggests_close_matches():
 
 def test_e_and_pi_are_constants_not_variables():
     assert parse("e*x + pi").variables == ("x",)
-
-
-def test_grammar_file_is_at_the_top_of_the_checkout_or_in_the_package():
-    path = grammar_path()
-    assert path.name == "expr.lark"
-    assert "?sum" in path.read_text()

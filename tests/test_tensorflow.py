@@ -1,6 +1,8 @@
-"""TensorFlow mode (the seed's last section), for real: CI installs
-TensorFlow, so nothing here is skipped. This is the one test module that runs
-TensorFlow, so its import cost is paid once.
+"""TensorFlow mode (the seed's last section), for real. The tests that run
+TensorFlow carry ``@pytest.mark.tensorflow``: skipped (with the reason) where
+TensorFlow is not installed, and never skipped in CI, which sets
+DERIVCLI_REQUIRE_TENSORFLOW=1 (see conftest.py). This is the one test module
+that runs TensorFlow, so its import cost is paid once.
 """
 
 from __future__ import annotations
@@ -76,13 +78,7 @@ def _cli_wrapper(prelude: str, args: list[str], epilogue: str = "") -> str:
 # The seed notebook
 
 
-def test_tensorflow_is_installed_here():
-    from derivcli.backends.tensorflow import import_library
-
-    tf = import_library()
-    assert tf.float64.name == "float64"
-
-
+@pytest.mark.tensorflow
 def test_seed_hessian_table_marks_the_structural_zero():
     result = run("hessian", SEED, "--at", "x=3,y=4", "--mode", "tensorflow")
     assert result.exit_code == 0, result.stderr
@@ -94,6 +90,7 @@ def test_seed_hessian_table_marks_the_structural_zero():
     assert "(none): the variable does not reach that derivative" in result.stdout
 
 
+@pytest.mark.tensorflow
 def test_seed_hessian_json():
     result = run("hessian", SEED, "--at", "x=3,y=4", "--mode", "tensorflow", "--format", "json")
     assert result.exit_code == 0, result.stderr
@@ -107,6 +104,7 @@ def test_seed_hessian_json():
     assert data["structural_zeros"] == [["y", "y"]]
 
 
+@pytest.mark.tensorflow
 def test_seed_gradient():
     result = run("grad", SEED, "--at", "x=3,y=4", "--mode", "tensorflow", "--format", "json")
     assert result.exit_code == 0, result.stderr
@@ -115,6 +113,7 @@ def test_seed_gradient():
     assert data["structural_zeros"] == []
 
 
+@pytest.mark.tensorflow
 def test_structural_zeros_agree_with_the_graph_on_the_seed():
     graph = parse(SEED)
     wrt = ("x", "y")
@@ -123,6 +122,7 @@ def test_structural_zeros_agree_with_the_graph_on_the_seed():
     assert result.structural_zeros == ours == [("y", "y")]
 
 
+@pytest.mark.tensorflow
 def test_a_variable_missing_from_the_expression_is_a_structural_zero():
     result = gradient_at("x*y", {"x": 1.0, "y": 2.0}, wrt="x,y,z", mode="tensorflow")
     assert result.gradient == {"x": 2.0, "y": 1.0, "z": 0.0}
@@ -140,6 +140,7 @@ def _point(names, values):
     return dict(zip(names, values))
 
 
+@pytest.mark.tensorflow
 @pytest.mark.parametrize("case", CASES, ids=IDS)
 def test_gradient_matches_sympy(case):
     text, names, point = case
@@ -154,6 +155,7 @@ def test_gradient_matches_sympy(case):
         assert close(ours, ref, EXACT_REL), (name, ours, ref)
 
 
+@pytest.mark.tensorflow
 @pytest.mark.parametrize("case", CASES, ids=IDS)
 def test_hessian_matches_sympy(case):
     text, names, point = case
@@ -172,6 +174,7 @@ def test_hessian_matches_sympy(case):
     assert sorted(result.structural_zeros) == sorted(expected)
 
 
+@pytest.mark.tensorflow
 def test_abs_at_zero_has_subgradient_zero():
     g = gradient_at("abs(x)", {"x": 0.0}, mode="tensorflow")
     assert g.gradient == {"x": 0.0}
@@ -187,6 +190,7 @@ def test_domain_errors_are_ours_before_tensorflow_runs():
     assert result.stderr == "Error: log(x) is undefined at x = -1 (log of a negative number)\n"
 
 
+@pytest.mark.tensorflow
 def test_nonfinite_derivatives_are_warned():
     result = gradient_at("sqrt(x)", {"x": 0.0}, mode="tensorflow")
     assert result.gradient == {"x": math.inf}
@@ -203,6 +207,7 @@ def _is_float32(v: float) -> bool:
     return struct.unpack("f", struct.pack("f", v))[0] == v
 
 
+@pytest.mark.tensorflow
 def test_float32_gives_float32_precision():
     text, point = "sin(x^2)", {"x": 3.0}
     value, gradient, hessian = exact(text, ("x",), (3.0,))
@@ -219,6 +224,7 @@ def test_float32_gives_float32_precision():
     assert close(g64.gradient["x"], gradient[0], EXACT_REL)
 
 
+@pytest.mark.tensorflow
 def test_dtype_option_on_the_command_line():
     result = run(
         "grad", "sin(x^2)", "--at", "x=3", "--mode", "tensorflow", "--dtype", "float32",
@@ -286,6 +292,7 @@ def test_without_tensorflow_the_mode_is_unavailable(tmp_path):
         assert result.stdout == ""
 
 
+@pytest.mark.tensorflow
 def test_tensorflow_log_lines_do_not_reach_the_terminal(tmp_path):
     result = _python(
         tmp_path, "-m", "derivcli", "hessian", SEED, "--at", "x=3,y=4", "--mode", "tensorflow"
