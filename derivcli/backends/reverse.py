@@ -10,7 +10,7 @@ again by a numeric reverse sweep: exact, n + 1 passes for n variables.
 
 from __future__ import annotations
 
-from ..graph import Graph, evaluate_all, topo_order
+from ..graph import Graph, evaluate_all, topo_order, var
 from ..results import Gradient, Hessian
 from . import backward, gradient_graphs, gradient_result, hessian_result, structural_zeros_hessian
 
@@ -29,7 +29,13 @@ def hessian(graph: Graph, point: dict, wrt: tuple[str, ...], **options) -> Hessi
     first = gradient(graph, point, wrt)
     grads = gradient_graphs(graph.root, wrt)
     order = topo_order(grads)
-    values = evaluate_all(order, point, strict=False)
+    # the expression's nodes at their values, the adjoint graphs' products
+    # and quotients with the 0·∞ rule (as the numeric sweep applies it)
+    known = evaluate_all(topo_order(graph.root), point)
+    for name in wrt:
+        if name in point:
+            known[var(name)] = point[name]
+    values = evaluate_all(order, {}, strict=False, known=known)
     rows = {}
     for name, g in zip(wrt, grads):
         row = backward(order, values, g, wrt, 1.0)

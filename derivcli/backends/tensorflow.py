@@ -5,6 +5,19 @@ evaluated) under ``tf.GradientTape``.
 
 Gradient: one tape. Hessian: nested tapes, the inner one for the gradient,
 the outer (persistent) one to differentiate each gradient entry again.
+
+Every primitive runs as TensorFlow's op wrapped in ``tf.custom_gradient``
+whose gradient is the primitive table's partials (written with the table's
+generic operations, which tensors join through :class:`_Tensor`), multiplied
+into the upstream gradient with the 0·∞ rule. So TensorFlow differentiates
+with the same stable partials as the other modes (``tanh'`` = 1/cosh², not
+TensorFlow's 1 − tanh²), takes the limits of ``pow`` at base 0 and never
+turns a zero adjoint times an infinite partial into NaN; second derivatives
+differentiate those partials, themselves made of such ops. What TensorFlow's
+own reverse sweep cannot do is keep an infinite partial symbolic until the
+paths meet (reverse mode's ``finite + c·∞`` adjoints): where two infinite
+paths cancel, as in ``acos(x/x)``, it answers NaN (with a warning naming
+the sub-expression) where the other modes answer 0.
 Where TensorFlow answers ``None`` (the seed's ``d2f/dy2`` of
 ``x*x*y + y + 2``), the variable does not reach that derivative: it is
 reported as 0 and listed as a structural zero, because "y does not reach this
@@ -26,6 +39,7 @@ from typing import Any
 
 from ..errors import ModeUnavailable, UsageError
 from ..graph import Graph, Node, evaluate_all, topo_order
+from ..primitives import MUL_ABSORBING, Primitive
 from ..results import Gradient, Hessian
 from . import gradient_result, hessian_result
 
@@ -113,9 +127,107 @@ def _op(tf: Any, spec: Any) -> Any:
     return fn
 
 
+class _Tensor:
+    """A tensor seen through the primitive table's generic operations, so the
+    table's partials, written once, build TensorFlow ops."""
+
+    __slots__ = ("tensor", "ops")
+
+    def __init__(self, tensor: Any, ops: _Ops) -> None:
+        self.tensor = tensor
+        self.ops = ops
+
+    @classmethod
+    def apply_primitive(cls, prim: Primitive, args: tuple) -> _Tensor:
+        ops = next(a.ops for a in args if isinstance(a, _Tensor))
+        tensors = [a.tensor if isinstance(a, _Tensor) else a for a in args]
+        return _Tensor(ops.apply(prim, tensors), ops)
+
+
+class _LazyOut(_Tensor):
+    """A primitive's output for its partials, computed only if they use it."""
+
+    __slots__ = ("_args", "_prim")
+
+    def __init__(self, ops: _Ops, prim: Primitive, args: tuple) -> None:
+        self.ops = ops
+        self._prim = prim
+        self._args = args
+
+    def __getattr__(self, name: str) -> Any:
+        if name != "tensor":
+            raise AttributeError(name)
+        tensor = self.ops.apply(self._prim, list(self._args))
+        object.__setattr__(self, "tensor", tensor)
+        return tensor
+
+
+class _Ops:
+    """Each primitive as a TensorFlow op whose gradient is the table's."""
+
+    def __init__(self, tf: Any, dtype: Any) -> None:
+        self.tf = tf
+        self.dtype = dtype
+        self.cache: dict[tuple[str, bool], Any] = {}
+
+    def tensor(self, value: Any) -> Any:
+        if isinstance(value, _Tensor):
+            return value.tensor
+        if isinstance(value, (int, float)):
+            return self.tf.constant(float(value), dtype=self.dtype)
+        return value
+
+    def apply(self, prim: Primitive, args: list) -> Any:
+        key = (prim.name, prim.zero_absorbing)
+        fn = self.cache.get(key)
+        if fn is None:
+            fn = self.cache[key] = self._custom(prim)
+        return fn(*(self.tensor(a) for a in args))
+
+    def _raw(self, prim: Primitive) -> Any:
+        """The forward computation: TensorFlow's op (with the 0·∞ rule for
+        the ``*`` and ``/`` that derivatives use)."""
+        tf = self.tf
+        if prim.zero_absorbing and prim.name == "mul":
+
+            def mul(a: Any, b: Any) -> Any:
+                p = a * b
+                return tf.where(tf.math.is_nan(p) & ((a == 0) | (b == 0)), tf.zeros_like(p), p)
+
+            return mul
+        if prim.zero_absorbing and prim.name == "div":
+
+            def div(a: Any, b: Any) -> Any:
+                q = a / b
+                return tf.where((a == 0) & tf.math.is_nan(q), tf.zeros_like(q), q)
+
+            return div
+        return _op(tf, prim.tf)
+
+    def _custom(self, prim: Primitive) -> Any:
+        raw = self._raw(prim)
+        ops = self
+        times = MUL_ABSORBING
+
+        @self.tf.custom_gradient
+        def op(*xs: Any) -> Any:
+            y = raw(*xs)
+
+            def grad(upstream: Any) -> list:
+                # the output again, as an op of the inputs: ``y`` itself is
+                # not connected to them on an outer tape (second derivatives)
+                out = _LazyOut(ops, prim, xs)
+                partials = prim.partials(*(_Tensor(x, ops) for x in xs), out)
+                return [ops.apply(times, [upstream, p]) for p in partials]
+
+            return y, grad
+
+        return op
+
+
 def _translate(tf: Any, order: list[Node], variables: dict[str, Any], dtype: Any) -> dict:
     """Every node of ``order`` as a tensor: one loop, children first."""
-    ops: dict[str, Any] = {}
+    ops = _Ops(tf, dtype)
     tensors: dict[Node, Any] = {}
     for node in order:
         op = node.op
@@ -124,10 +236,7 @@ def _translate(tf: Any, order: list[Node], variables: dict[str, Any], dtype: Any
         elif op == "var":
             tensors[node] = variables[node.name]
         else:
-            fn = ops.get(op)
-            if fn is None:
-                fn = ops[op] = _op(tf, node.prim.tf)
-            tensors[node] = fn(*(tensors[a] for a in node.args))
+            tensors[node] = ops.apply(node.prim, [tensors[a] for a in node.args])
     return tensors
 
 
