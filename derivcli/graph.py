@@ -315,7 +315,8 @@ def evaluate_all(
                     reals = [a.real for a in args]
                     reason = prim.domain(*reals)
                     if reason is not None:
-                        raise domain_error(node, point, reason)
+                        note = underflow_note(node, values, point)
+                        raise domain_error(node, point, reason + note)
             values[node] = out
     return values
 
@@ -323,6 +324,26 @@ def evaluate_all(
 def evaluate(root: Node, point: Mapping[str, Any], *, strict: bool = True) -> Any:
     """The value of ``root`` at ``point`` (a mapping name -> number)."""
     return evaluate_all(topo_order(root), point, strict=strict)[root]
+
+
+def _real(v: Any) -> float:
+    return float(getattr(v, "real", v))
+
+
+def underflow_note(node: Node, values: Mapping[Node, Any], point: Mapping[str, Any]) -> str:
+    """``"; exp(-x) underflows to 0 at x = 900"`` for each argument of
+    ``node`` that is 0 only because it underflowed (a primitive marked
+    ``underflows`` whose arguments are finite and nonzero), or ``""``."""
+    notes = []
+    for a in dict.fromkeys(node.args):
+        if a.prim is None or not a.prim.underflows or _real(values.get(a, 1.0)) != 0:
+            continue
+        args = [_real(values[b]) for b in a.args if b in values]
+        if len(args) == len(a.args) and all(v - v == 0 and v != 0 for v in args):
+            names = variables_of(a)
+            where = ", ".join(f"{n} = {text_number(point[n])}" for n in names if n in point)
+            notes.append(f"; {shorten(to_infix(a))} underflows to 0 at {where}")
+    return "".join(notes)
 
 
 def domain_error(node: Node, point: Mapping[str, Any], reason: str) -> DomainError:

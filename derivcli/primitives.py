@@ -327,8 +327,9 @@ _TABLE: list[Primitive] = [
         r"\sinh\left({0}\right)", "math.sinh"),
     _fn("cosh", _cosh, lambda a, out: sinh(a),
         r"\cosh\left({0}\right)", "math.cosh"),
-    # 1/cosh(a)^2, not 1 - tanh(a)^2, which is 0 from |a| > 19 on
-    _fn("tanh", math.tanh, lambda a, out: pow_(cosh(a), -2.0),
+    # (1/cosh(a))^2, not 1 - tanh(a)^2, which is 0 from |a| > 19 on; and not
+    # cosh(a)^-2, whose derivative -2 cosh(a)^-3 sinh(a) underflows early
+    _fn("tanh", math.tanh, lambda a, out: pow_(div(1.0, cosh(a)), 2.0),
         r"\tanh\left({0}\right)", "math.tanh"),
     _fn("exp", _exp, lambda a, out: out,
         r"e^{{{0}}}", "math.exp", underflows=True),
@@ -348,10 +349,10 @@ _TABLE: list[Primitive] = [
         r"\left|{0}\right|", "math.abs"),
     _fn("sign", _sign, lambda a, out: 0.0,
         r"\operatorname{{sign}}\left({0}\right)", "math.sign"),
-    # 1/(4 cosh(a/2)^2), not s(1 - s), which is 0 from |a| > 37 on; its own
+    # (1/cosh(a/2))^2/4, not s(1 - s), which is 0 from |a| > 37 on; its own
     # derivative has no cancellation at tiny a either (s(-a) - s(a) would)
     _fn("sigmoid", _sigmoid,
-        lambda a, out: mul(0.25, pow_(cosh(div(a, 2.0)), -2.0)),
+        lambda a, out: mul(0.25, pow_(div(1.0, cosh(div(a, 2.0))), 2.0)),
         r"\sigma\left({0}\right)", "math.sigmoid", underflows=True),
 ]  # fmt: skip
 

@@ -17,7 +17,16 @@ from dataclasses import dataclass, field
 from types import ModuleType
 
 from ..errors import ModeUnavailable
-from ..graph import Graph, Node, evaluate_all, to_infix, topo_order, var, variables_of
+from ..graph import (
+    Graph,
+    Node,
+    evaluate_all,
+    to_infix,
+    topo_order,
+    underflow_note,
+    var,
+    variables_of,
+)
 from ..primitives import add, mul, times
 from ..results import Gradient, Hessian
 
@@ -206,19 +215,6 @@ def _name(node: Node) -> str:
     from ..numbers import shorten
 
     return shorten(to_infix(node))
-
-
-def underflow_note(node: Node, values, point) -> str:
-    """``"; exp(-x) underflows to 0 at x = 900"`` for each argument of
-    ``node`` that is 0 only because it underflowed, or ``""``."""
-    notes = []
-    for a in dict.fromkeys(node.args):
-        if a.prim is None or not a.prim.underflows or values.get(a) != 0:
-            continue
-        args = [values.get(b) for b in a.args]
-        if all(v is not None and _finite(v) and v != 0 for v in args):
-            notes.append(f"{_name(a)} underflows to 0 at {_at(a, point)}")
-    return "".join("; " + n for n in notes)
 
 
 def diagnose(roots, point, wrt: tuple[str, ...], known=None, limit: int = 3) -> Diagnosis:
