@@ -64,6 +64,9 @@ class Primitive:
     #: the variant used in derivative computations: a product (or quotient)
     #: with an exactly-zero factor is 0 even when the other is inf or nan
     zero_absorbing: bool = False
+    #: its partials are finite wherever its arguments and value are (so the
+    #: diagnosis of infinite derivatives need not evaluate them)
+    finite_partials: bool = False
 
     def __repr__(self) -> str:
         return f"<primitive {self.name}>"
@@ -265,19 +268,20 @@ _TABLE: list[Primitive] = [
         "add", 2, lambda a, b: a + b,
         lambda a, b, out: (1.0, 1.0),
         symbol="+", precedence=PREC_SUM, latex="{0} + {1}",
-        tf="math.add", is_function=False,
+        tf="math.add", is_function=False, finite_partials=True,
     ),
     Primitive(
         "sub", 2, lambda a, b: a - b,
         lambda a, b, out: (1.0, -1.0),
         symbol="-", precedence=PREC_SUM, latex="{0} - {1}",
-        tf="math.subtract", is_function=False,
+        tf="math.subtract", is_function=False, finite_partials=True,
     ),
     Primitive(
         "mul", 2, lambda a, b: a * b,
         lambda a, b, out: (b, a),
         symbol="*", precedence=PREC_PRODUCT, latex="{0} {1}",
         tf="math.multiply", is_function=False, underflows=True,
+        finite_partials=True,
     ),
     Primitive(
         "div", 2, _div,
@@ -290,7 +294,7 @@ _TABLE: list[Primitive] = [
         "neg", 1, lambda a: -a,
         lambda a, out: (-1.0,),
         symbol="-", precedence=PREC_UNARY, latex="-{0}",
-        tf="math.negative", is_function=False,
+        tf="math.negative", is_function=False, finite_partials=True,
     ),
     Primitive(
         "pow", 2, _pow,
@@ -309,9 +313,9 @@ _TABLE: list[Primitive] = [
         latex=r"{0} \ln\left({1}\right)", tf="math.xlogy",
     ),
     _fn("sin", _guarded(math.sin), lambda a, out: cos(a),
-        r"\sin\left({0}\right)", "math.sin"),
+        r"\sin\left({0}\right)", "math.sin", finite_partials=True),
     _fn("cos", _guarded(math.cos), lambda a, out: neg(sin(a)),
-        r"\cos\left({0}\right)", "math.cos"),
+        r"\cos\left({0}\right)", "math.cos", finite_partials=True),
     _fn("tan", _guarded(math.tan), lambda a, out: add(1.0, pow_(out, 2.0)),
         r"\tan\left({0}\right)", "math.tan"),
     # 1 - a^2 as (1 - a)(1 + a): no cancellation near |a| = 1
@@ -322,17 +326,17 @@ _TABLE: list[Primitive] = [
         lambda a, out: neg(div(1.0, sqrt(mul(sub(1.0, a), add(1.0, a))))),
         r"\arccos\left({0}\right)", "math.acos", domain=_arc_domain("acos")),
     _fn("atan", math.atan, lambda a, out: div(1.0, add(1.0, pow_(a, 2.0))),
-        r"\arctan\left({0}\right)", "math.atan"),
+        r"\arctan\left({0}\right)", "math.atan", finite_partials=True),
     _fn("sinh", _sinh, lambda a, out: cosh(a),
-        r"\sinh\left({0}\right)", "math.sinh"),
+        r"\sinh\left({0}\right)", "math.sinh", finite_partials=True),
     _fn("cosh", _cosh, lambda a, out: sinh(a),
-        r"\cosh\left({0}\right)", "math.cosh"),
+        r"\cosh\left({0}\right)", "math.cosh", finite_partials=True),
     # (1/cosh(a))^2, not 1 - tanh(a)^2, which is 0 from |a| > 19 on; and not
     # cosh(a)^-2, whose derivative -2 cosh(a)^-3 sinh(a) underflows early
     _fn("tanh", math.tanh, lambda a, out: pow_(div(1.0, cosh(a)), 2.0),
-        r"\tanh\left({0}\right)", "math.tanh"),
+        r"\tanh\left({0}\right)", "math.tanh", finite_partials=True),
     _fn("exp", _exp, lambda a, out: out,
-        r"e^{{{0}}}", "math.exp", underflows=True),
+        r"e^{{{0}}}", "math.exp", underflows=True, finite_partials=True),
     _fn("log", _logarithm(math.log), lambda a, out: div(1.0, a),
         r"\ln\left({0}\right)", "math.log",
         domain=_log_domain, aliases=("ln",)),
@@ -346,14 +350,15 @@ _TABLE: list[Primitive] = [
         r"\sqrt{{{0}}}", "math.sqrt", domain=_sqrt_domain),
     # abs has the subgradient 0 at 0 in every mode (sign(0) = 0)
     _fn("abs", abs, lambda a, out: sign(a),
-        r"\left|{0}\right|", "math.abs"),
+        r"\left|{0}\right|", "math.abs", finite_partials=True),
     _fn("sign", _sign, lambda a, out: 0.0,
-        r"\operatorname{{sign}}\left({0}\right)", "math.sign"),
+        r"\operatorname{{sign}}\left({0}\right)", "math.sign", finite_partials=True),
     # (1/cosh(a/2))^2/4, not s(1 - s), which is 0 from |a| > 37 on; its own
     # derivative has no cancellation at tiny a either (s(-a) - s(a) would)
     _fn("sigmoid", _sigmoid,
         lambda a, out: mul(0.25, pow_(div(1.0, cosh(div(a, 2.0))), 2.0)),
-        r"\sigma\left({0}\right)", "math.sigmoid", underflows=True),
+        r"\sigma\left({0}\right)", "math.sigmoid", underflows=True,
+        finite_partials=True),
 ]  # fmt: skip
 
 PRIMITIVES: dict[str, Primitive] = {p.name: p for p in _TABLE}

@@ -93,29 +93,47 @@ def backward(order: list[Node], values: dict, root: Node, wrt: tuple[str, ...], 
 def _backward_floats(
     order: list[Node], values: dict, root: Node, wrt: tuple[str, ...], seed: float, active: set
 ) -> list[float]:
-    """The float reverse sweep, with infinite partials kept symbolic.
+    """The float reverse sweep, computing what forward mode computes where a
+    local partial is infinite or NaN.
 
     Forward mode sums the tangents into a node before multiplying by the
-    node's partial; reverse mode multiplies first. Where a partial is
-    infinite the order matters: in ``acos(x/x)`` the two paths from ``x/x``
-    to ``x`` cancel, so forward mode meets 0·∞ (0 by the rule) while a plain
-    reverse sweep meets ∞ − ∞ (NaN). Each adjoint is therefore a pair
-    ``(finite, c)`` meaning ``finite + c·∞``: an infinite partial moves the
-    finite part into ``c`` (with its sign), finite partials scale both, and
-    only at the variables is ``c·∞`` turned back into a number (0 where the
-    coefficients cancelled exactly, as the tangent does in forward mode).
-    An infinite partial met by an adjoint that already has a ``c`` part (two
-    infinities in a row) is an ordinary infinity from then on.
+    node's partial; reverse mode multiplies first and sums adjoints. Where a
+    partial is not finite the order decides the answer: in ``acos(x/x)`` the
+    two paths from ``x/x`` to ``x`` cancel, so forward mode meets 0·∞ (0 by
+    the rule) while a plain reverse sweep meets ∞ − ∞ (NaN); in
+    ``acos(y) - acos(y)`` it is the other way round. So an adjoint is a sum
+    of terms ``c·∞₁·∞₂…``, one per chain of nodes with a non-finite partial
+    that it went through (the empty chain is its finite part):
+
+    * a finite partial scales every ``c``, sums add ``c`` of the same chain;
+    * a non-finite partial extends every chain by its node (a NaN partial
+      marks the chain NaN);
+    * only at the variables do the terms become a number: a ``c`` that
+      cancelled to 0 contributes nothing (in forward mode the tangent into
+      that node was 0, and 0·∞ is 0), the others are ±∞ or NaN, added as
+      floats, as forward mode adds its infinite tangents.
+
+    Each term also remembers whether it was summed from contributions of
+    both signs: forward mode carries an infinite tangent up every path and
+    adds them there, so such a term meeting a non-finite partial is ∞ − ∞,
+    a NaN (which still vanishes if the tangent into that node is 0).
     """
-    x_bar: dict[Node, tuple[float, float]] = {}
+    # An adjoint is a float, or once a non-finite partial was met, the terms
+    # {chain: [c, mixed]} (chain: a tuple of (node, "inf" | "nan")); adjoints
+    # summed from both signs are in ``mixed``.
+    x_bar: dict[Node, float | dict] = {}
+    mixed_nodes: set[Node] = set()
     if root in active:
-        x_bar[root] = (seed, 0.0)
+        x_bar[root] = seed
     for node in reversed(order):
-        pair = x_bar.get(node)
-        if pair is None or not node.args:
+        adjoint = x_bar.get(node)
+        if adjoint is None or not node.args:
             continue
-        f, c = pair
-        if f == 0 and c == 0:  # a zero adjoint contributes nothing
+        mixed = node in mixed_nodes
+        if type(adjoint) is dict:
+            if not any(c or m for c, m in adjoint.values()):
+                continue
+        elif adjoint == 0 and not mixed:  # a zero adjoint contributes nothing
             continue
         args = node.args
         partials = node.prim.partials(*[values[a] for a in args], values[node])
@@ -126,25 +144,64 @@ def _backward_floats(
             if p == 0:
                 continue
             if p - p == 0:  # finite
-                contribution = (times(f, p), times(c, p))
-            elif p == p:  # an infinite partial
-                sign = math.copysign(1.0, p)
-                if c == 0:
-                    contribution = (0.0, times(f, sign))
+                if type(adjoint) is dict:
+                    contribution = {k: [times(c, p), m] for k, (c, m) in adjoint.items()}
                 else:
-                    contribution = (times(f, p) + times(c, p), 0.0)
-            else:  # nan
-                contribution = (math.nan, 0.0)
+                    contribution = times(adjoint, p)
+            else:
+                terms = adjoint if type(adjoint) is dict else {(): [adjoint, mixed]}
+                contribution = {}
+                for chain, (c, m) in terms.items():
+                    if not (c or m):
+                        continue
+                    if m or p != p:
+                        key, c = (*chain, (node, "nan")), (1.0 if m else c)
+                    else:
+                        key, c = (*chain, (node, "inf")), times(c, math.copysign(1.0, p))
+                    _add_term(contribution, key, c, False)
+            if mixed:
+                mixed_nodes.add(a)
             previous = x_bar.get(a)
             if previous is None:
                 x_bar[a] = contribution
+            elif type(previous) is not dict and type(contribution) is not dict:
+                if previous * contribution < 0:
+                    mixed_nodes.add(a)
+                x_bar[a] = previous + contribution
             else:
-                x_bar[a] = (previous[0] + contribution[0], previous[1] + contribution[1])
+                if type(previous) is not dict:
+                    previous = {(): [previous, a in mixed_nodes]}
+                if type(contribution) is not dict:
+                    contribution = {(): [contribution, False]}
+                for key, (c, m) in contribution.items():
+                    _add_term(previous, key, c, m)
+                x_bar[a] = previous
     out = []
     for name in wrt:
-        f, c = x_bar.get(var(name), (0.0, 0.0))
-        out.append(f + times(c, math.inf) if c else f)
+        adjoint = x_bar.get(var(name), 0.0)
+        out.append(_as_number(adjoint) if type(adjoint) is dict else adjoint)
     return out
+
+
+def _add_term(terms: dict, key: tuple, c: float, mixed: bool) -> None:
+    entry = terms.get(key)
+    if entry is None:
+        terms[key] = [c, mixed]
+    else:
+        entry[1] = entry[1] or mixed or entry[0] * c < 0
+        entry[0] += c
+
+
+def _as_number(terms: dict) -> float:
+    """Σ c·∞₁·∞₂… as forward mode's float sum (0·∞ = 0)."""
+    total = 0.0
+    for chain, (c, _mixed) in terms.items():
+        if not chain:
+            total += c
+        elif c:
+            nan = any(kind == "nan" for _node, kind in chain)
+            total += math.nan if nan else math.copysign(math.inf, c)
+    return total
 
 
 def gradient_graphs(root: Node, wrt: tuple[str, ...]) -> list[Node]:
@@ -199,7 +256,8 @@ class Diagnosis:
 
 
 def _finite(v) -> bool:
-    v = float(getattr(v, "real", v))
+    if type(v) is not float:
+        v = float(getattr(v, "real", v))
     return v - v == 0
 
 
@@ -217,41 +275,77 @@ def _name(node: Node) -> str:
     return shorten(to_infix(node))
 
 
-def diagnose(roots, point, wrt: tuple[str, ...], known=None, limit: int = 3) -> Diagnosis:
+def diagnose(
+    roots, point, wrt: tuple[str, ...], known=None, limit: int = 3, trace=None
+) -> Diagnosis:
     """Find the sub-expressions that make derivatives infinite, NaN or 0·∞.
 
     ``roots`` are the expression's root (or, for second derivatives, its
     gradient graphs with ``known`` holding the expression's values).
+    ``trace`` is ``(order, values)`` of the root if a mode has them already.
     """
-    order = topo_order(roots)
-    values = evaluate_all(order, point, strict=False, known=known)
-    wanted = {var(name) for name in wrt}
-    active: set[Node] = set()
+    if trace is not None:
+        order, values = trace
+    else:
+        # the expression's own nodes are in parse order; derivative graphs
+        # are walked by shape, so that every mode names the same nodes first
+        order = topo_order(roots) if known is None else _structural_order(roots)
+        values = evaluate_all(order, point, strict=False, known=known)
+    active: set[Node] = {var(name) for name in wrt}
     diagnosis = Diagnosis()
     for node in order:
-        if node in wanted or any(a in active for a in node.args):
-            active.add(node)
-        if not node.args or node not in active:
+        args = node.args
+        if not args:
             continue
-        args = [values[a] for a in node.args]
-        if not all(_finite(a) for a in args):
+        for a in args:
+            if a in active:
+                break
+        else:
+            continue  # depends on no variable of wrt
+        active.add(node)
+        arg_values = [values[a] for a in args]
+        if not all(_finite(v) for v in arg_values):
             continue  # not the origin: an argument already overflowed
+        prim = node.prim
         value = values[node]
         if not _finite(value):
-            if node.prim.domain(*args) is None and len(diagnosis.overflow) < limit:
+            if prim.domain(*arg_values) is None and len(diagnosis.overflow) < limit:
                 diagnosis.overflow.append(
                     f"{_name(node)} overflows to {_word(value)} at {_at(node, point)}"
                 )
             continue
-        partials = node.prim.partials(*args, value)
-        if len(diagnosis.infinite) < limit and any(
-            a in active and not _finite(p) for a, p in zip(node.args, partials, strict=False)
-        ):
+        if prim.finite_partials or len(diagnosis.infinite) >= limit:
+            continue
+        partials = prim.partials(*arg_values, value)
+        if any(a in active and not _finite(p) for a, p in zip(args, partials, strict=False)):
             diagnosis.infinite.append(
                 f"{_name(node)} has an infinite derivative at {_at(node, point)}"
                 + underflow_note(node, values, point)
             )
     return diagnosis
+
+
+def _structural_order(roots) -> list[Node]:
+    """Children before parents, arguments left to right: an order that
+    depends only on the graph's shape (``topo_order`` follows creation, which
+    differs between modes that built derivative nodes in another order)."""
+    if isinstance(roots, Node):
+        roots = (roots,)
+    order: list[Node] = []
+    done: set[Node] = set()
+    for root in roots:
+        stack = [(root, False)]
+        while stack:
+            node, expanded = stack.pop()
+            if node in done:
+                continue
+            if expanded:
+                done.add(node)
+                order.append(node)
+                continue
+            stack.append((node, True))
+            stack.extend((a, False) for a in reversed(node.args) if a not in done)
+    return order
 
 
 def nonfinite_warnings(
@@ -324,6 +418,7 @@ def gradient_result(
     error_estimate: dict[str, float] | None = None,
     causes: dict[str, str] | None = None,
     chain_rule: bool | None = None,
+    trace: tuple | None = None,
 ) -> Gradient:
     """A mode's gradient, with the structural zeros and warnings every mode
     reports the same way (structural zeros from the graph unless given).
@@ -331,10 +426,12 @@ def gradient_result(
     The warnings name their cause (:func:`diagnose`, the same in every
     mode); ``causes`` adds a mode's own reason per entry, and ``chain_rule``
     (default: every mode but ``numeric``) says whether the 0·∞ rule applied.
+    ``trace`` is the mode's ``(topological order, values)`` of the
+    expression, if it has them, to save a pass.
     """
     if chain_rule is None:
         chain_rule = mode != "numeric"
-    diagnosis = diagnose(graph.root, point, wrt)
+    diagnosis = diagnose(graph.root, point, wrt, trace=trace)
     warnings = nonfinite_warnings(
         value,
         grad,

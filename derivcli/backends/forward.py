@@ -114,7 +114,8 @@ def gradient(graph: Graph, point: dict, wrt: tuple[str, ...], **options) -> Grad
     value = known[graph.root]
     graphs, passes = _first_derivatives(graph, wrt)
     grad = dict(zip(wrt, _values(graphs, known)))
-    return gradient_result(NAME, graph, point, wrt, value, grad, evaluations=passes)
+    trace = (topo_order(graph.root), known)
+    return gradient_result(NAME, graph, point, wrt, value, grad, evaluations=passes, trace=trace)
 
 
 def hessian(graph: Graph, point: dict, wrt: tuple[str, ...], **options) -> Hessian:

@@ -22,7 +22,9 @@ def gradient(graph: Graph, point: dict, wrt: tuple[str, ...], **options) -> Grad
     values = evaluate_all(order, point)  # strict: domain errors name the node
     grads = backward(order, values, graph.root, wrt, 1.0)
     grad = dict(zip(wrt, (float(g) for g in grads)))
-    return gradient_result(NAME, graph, point, wrt, values[graph.root], grad, evaluations=2)
+    return gradient_result(
+        NAME, graph, point, wrt, values[graph.root], grad, evaluations=2, trace=(order, values)
+    )
 
 
 def hessian(graph: Graph, point: dict, wrt: tuple[str, ...], **options) -> Hessian:
