@@ -39,12 +39,14 @@ from typing import Any
 
 from ..errors import ModeUnavailable, UsageError
 from ..graph import Graph, Node, evaluate_all, topo_order
-from ..primitives import MUL_ABSORBING, Primitive
+from ..primitives import MUL_ABSORBING, PRIMITIVES, Primitive
 from ..results import Gradient, Hessian
 from . import gradient_result, hessian_result
 
 NAME = "tensorflow"
 DTYPES = ("float64", "float32")
+
+_NEG = PRIMITIVES["neg"]
 
 INSTALL_HINT = "pip install 'derivcli[tensorflow]'"
 
@@ -141,7 +143,7 @@ class _Tensor:
     def apply_primitive(cls, prim: Primitive, args: tuple) -> _Tensor:
         ops = next(a.ops for a in args if isinstance(a, _Tensor))
         tensors = [a.tensor if isinstance(a, _Tensor) else a for a in args]
-        return _Tensor(ops.apply(prim, tensors), ops)
+        return _Tensor(ops.apply_in_partial(prim, tensors), ops)
 
 
 class _LazyOut(_Tensor):
@@ -163,12 +165,20 @@ class _LazyOut(_Tensor):
 
 
 class _Ops:
-    """Each primitive as a TensorFlow op whose gradient is the table's."""
+    """Each primitive as a TensorFlow op whose gradient is the table's.
 
-    def __init__(self, tf: Any, dtype: Any) -> None:
+    ``differentiable`` (Hessians): the partials are built from these ops
+    too, so that the outer tape differentiates them with the same rules;
+    otherwise (gradients) the partials are plain TensorFlow arithmetic.
+    """
+
+    def __init__(self, tf: Any, dtype: Any, differentiable: bool) -> None:
         self.tf = tf
         self.dtype = dtype
-        self.cache: dict[tuple[str, bool], Any] = {}
+        self.differentiable = differentiable
+        self.zero = tf.constant(0.0, dtype=dtype)
+        self.custom: dict[tuple[str, bool], Any] = {}
+        self.raw: dict[tuple[str, bool], Any] = {}
 
     def tensor(self, value: Any) -> Any:
         if isinstance(value, _Tensor):
@@ -178,56 +188,81 @@ class _Ops:
         return value
 
     def apply(self, prim: Primitive, args: list) -> Any:
+        """``prim`` as an op with the table's gradient."""
         key = (prim.name, prim.zero_absorbing)
-        fn = self.cache.get(key)
+        fn = self.custom.get(key)
         if fn is None:
-            fn = self.cache[key] = self._custom(prim)
+            fn = self.custom[key] = self._custom(prim)
         return fn(*(self.tensor(a) for a in args))
+
+    def apply_in_partial(self, prim: Primitive, args: list) -> Any:
+        if self.differentiable:
+            return self.apply(prim, args)
+        return self._raw(prim)(*(self.tensor(a) for a in args))
 
     def _raw(self, prim: Primitive) -> Any:
         """The forward computation: TensorFlow's op (with the 0·∞ rule for
         the ``*`` and ``/`` that derivatives use)."""
-        tf = self.tf
+        key = (prim.name, prim.zero_absorbing)
+        fn = self.raw.get(key)
+        if fn is not None:
+            return fn
+        tf, zero = self.tf, self.zero
         if prim.zero_absorbing and prim.name == "mul":
 
-            def mul(a: Any, b: Any) -> Any:
-                p = a * b
-                return tf.where(tf.math.is_nan(p) & ((a == 0) | (b == 0)), tf.zeros_like(p), p)
+            def fn(a: Any, b: Any) -> Any:
+                # multiply_no_nan is 0 where b is 0; the rule is symmetric
+                return tf.where(a == 0, zero, tf.math.multiply_no_nan(a, b))
 
-            return mul
-        if prim.zero_absorbing and prim.name == "div":
+        elif prim.zero_absorbing and prim.name == "div":
 
-            def div(a: Any, b: Any) -> Any:
-                q = a / b
-                return tf.where((a == 0) & tf.math.is_nan(q), tf.zeros_like(q), q)
+            def fn(a: Any, b: Any) -> Any:
+                return tf.where(a == 0, zero, a / b)
 
-            return div
-        return _op(tf, prim.tf)
+        else:
+            fn = _op(tf, prim.tf)
+        self.raw[key] = fn
+        return fn
+
+    def times(self, upstream: Any, partial: Any) -> Any:
+        """``upstream · partial`` with the 0·∞ rule."""
+        if type(partial) is float:  # a constant partial (+, -, neg, sign)
+            if partial == 1:
+                return upstream
+            if partial == -1:
+                return self.apply_in_partial(_NEG, [upstream])
+        if self.differentiable:
+            return self.apply(MUL_ABSORBING, [upstream, partial])
+        return self._raw(MUL_ABSORBING)(upstream, self.tensor(partial))
 
     def _custom(self, prim: Primitive) -> Any:
         raw = self._raw(prim)
         ops = self
-        times = MUL_ABSORBING
 
         @self.tf.custom_gradient
         def op(*xs: Any) -> Any:
             y = raw(*xs)
 
             def grad(upstream: Any) -> list:
-                # the output again, as an op of the inputs: ``y`` itself is
-                # not connected to them on an outer tape (second derivatives)
-                out = _LazyOut(ops, prim, xs)
+                if ops.differentiable:
+                    # the output again, as an op of the inputs: ``y`` itself
+                    # is not connected to them on an outer tape
+                    out = _LazyOut(ops, prim, xs)
+                else:
+                    out = _Tensor(y, ops)
                 partials = prim.partials(*(_Tensor(x, ops) for x in xs), out)
-                return [ops.apply(times, [upstream, p]) for p in partials]
+                return [ops.times(upstream, p) for p in partials]
 
             return y, grad
 
         return op
 
 
-def _translate(tf: Any, order: list[Node], variables: dict[str, Any], dtype: Any) -> dict:
+def _translate(
+    tf: Any, order: list[Node], variables: dict[str, Any], dtype: Any, differentiable: bool
+) -> dict:
     """Every node of ``order`` as a tensor: one loop, children first."""
-    ops = _Ops(tf, dtype)
+    ops = _Ops(tf, dtype, differentiable)
     tensors: dict[Node, Any] = {}
     for node in order:
         op = node.op
@@ -268,7 +303,7 @@ def gradient(
     tf, order, variables, tf_dtype = _prepare(graph, point, wrt, dtype)
     sources = [variables[name] for name in wrt]
     with tf.GradientTape() as tape:
-        f = tf.convert_to_tensor(_translate(tf, order, variables, tf_dtype)[graph.root])
+        f = tf.convert_to_tensor(_translate(tf, order, variables, tf_dtype, False)[graph.root])
     grads = _first_derivatives(tf, tape, f, sources)
     value = _number(f)
     grad = {name: 0.0 if g is None else _number(g) for name, g in zip(wrt, grads, strict=True)}
@@ -286,7 +321,8 @@ def hessian(
     sources = [variables[name] for name in wrt]
     with tf.GradientTape(persistent=True) as outer:
         with tf.GradientTape() as inner:
-            f = tf.convert_to_tensor(_translate(tf, order, variables, tf_dtype)[graph.root])
+            tensors = _translate(tf, order, variables, tf_dtype, True)
+            f = tf.convert_to_tensor(tensors[graph.root])
         # computed inside the outer tape, so that it can be differentiated again
         grads = _first_derivatives(tf, inner, f, sources)
     rows: dict[str, dict[str, float]] = {}
