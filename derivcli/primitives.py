@@ -310,7 +310,7 @@ _TABLE: list[Primitive] = [
         "xlogy", 2, _xlogy,
         lambda x, y, out: (log(y), div(x, y)),
         domain=lambda x, y: _log_domain(y),
-        latex=r"{0} \ln\left({1}\right)", tf="math.xlogy",
+        latex=r"\operatorname{{xlogy}}\left({0}, {1}\right)", tf="math.xlogy",
     ),
     _fn("sin", _guarded(math.sin), lambda a, out: cos(a),
         r"\sin\left({0}\right)", "math.sin", finite_partials=True),

@@ -254,3 +254,21 @@ def test_constant_folds_are_the_same_ieee_operation():
     assert node is make(mul, (big, const(2.0)))
     assert build(pow_, (const(2.0), const(10.0))) is const(1024.0)
     assert build(mul, (const(0.5), const(3.0))) is const(1.5)
+
+
+def test_second_derivative_warnings_name_the_derivative_s_sub_expression(mode):
+    h = hessian_at("x^1.5", {"x": 0.0}, mode=mode)
+    assert h.gradient == {"x": 0.0}
+    assert h.hessian == {"x": {"x": math.inf}}  # 0.75/sqrt(x) at 0
+    assert h.warnings == [
+        "the second derivative by x,x is Infinity at this point: "
+        "x^0.5 has an infinite derivative at x = 0"
+    ]
+
+
+def test_xlogy_prints_as_a_function_in_latex():
+    result = run("diff", "pow(a + 1, b)", "--wrt", "b", "--format", "latex")
+    assert result.exit_code == 0
+    assert result.stdout.strip() == (
+        r"\operatorname{xlogy}\left(\left(a + 1\right)^{b}, a + 1\right)"
+    )

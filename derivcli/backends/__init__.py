@@ -317,9 +317,12 @@ def diagnose(
         if prim.finite_partials or len(diagnosis.infinite) >= limit:
             continue
         partials = prim.partials(*arg_values, value)
-        if any(a in active and not _finite(p) for a, p in zip(args, partials, strict=False)):
+        bad = [float(p) for a, p in zip(args, partials, strict=False) if a in active]
+        bad = [p for p in bad if not _finite(p)]
+        if bad:
+            what = "an infinite" if all(p == p for p in bad) else "no real"
             diagnosis.infinite.append(
-                f"{_name(node)} has an infinite derivative at {_at(node, point)}"
+                f"{_name(node)} has {what} derivative at {_at(node, point)}"
                 + underflow_note(node, values, point)
             )
     return diagnosis
@@ -376,8 +379,10 @@ def nonfinite_warnings(
     bad = {name: v for name, v in entries.items() if not math.isfinite(v)}
     if chain_rule and d.infinite and len(bad) < len(entries):
         for text in d.infinite:
+            product = "0·NaN" if " has no real derivative " in text else "0·∞"
             warnings.append(
-                f"{text}; the chain rule's 0·∞ was taken as 0 (the derivative may not exist there)"
+                f"{text}; the chain rule's {product} was taken as 0 "
+                "(the derivative may not exist there)"
             )
     where = ""
     if point:
