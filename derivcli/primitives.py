@@ -256,6 +256,10 @@ def _fn(
     )
 
 
+def _square(q: Any) -> Any:
+    return mul(q, q)
+
+
 def _tf_log_base(base: float) -> Callable[..., Any]:
     def op(tf: Any, a: Any) -> Any:
         return tf.math.log(a) / tf.math.log(tf.constant(base, dtype=a.dtype))
@@ -333,7 +337,7 @@ _TABLE: list[Primitive] = [
         r"\cosh\left({0}\right)", "math.cosh", finite_partials=True),
     # (1/cosh(a))^2, not 1 - tanh(a)^2, which is 0 from |a| > 19 on; and not
     # cosh(a)^-2, whose derivative -2 cosh(a)^-3 sinh(a) underflows early
-    _fn("tanh", math.tanh, lambda a, out: pow_(div(1.0, cosh(a)), 2.0),
+    _fn("tanh", math.tanh, lambda a, out: _square(div(1.0, cosh(a))),
         r"\tanh\left({0}\right)", "math.tanh", finite_partials=True),
     _fn("exp", _exp, lambda a, out: out,
         r"e^{{{0}}}", "math.exp", underflows=True, finite_partials=True),
@@ -356,7 +360,7 @@ _TABLE: list[Primitive] = [
     # (1/cosh(a/2))^2/4, not s(1 - s), which is 0 from |a| > 37 on; its own
     # derivative has no cancellation at tiny a either (s(-a) - s(a) would)
     _fn("sigmoid", _sigmoid,
-        lambda a, out: mul(0.25, pow_(div(1.0, cosh(div(a, 2.0))), 2.0)),
+        lambda a, out: mul(0.25, _square(div(1.0, cosh(div(a, 2.0))))),
         r"\sigma\left({0}\right)", "math.sigmoid", underflows=True,
         finite_partials=True),
 ]  # fmt: skip
