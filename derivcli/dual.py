@@ -18,10 +18,14 @@ first-order parts from ``partials`` evaluated on floats, and (hyper-duals)
 the second-order part from the same ``partials`` evaluated on dual numbers,
 which differentiates them once more.
 
-A contribution is only added for an argument whose infinitesimal parts are
-nonzero. So ``x^3`` at ``x = -0.7`` stays exact even though the partial of
-``a^b`` by ``b`` (``a^b log a``) is NaN there: the exponent is a constant and
-its partial is never used. ``x^y`` at a negative ``x`` is NaN, as it must be.
+Every product of the chain rule follows the 0·∞ rule (``primitives.times``):
+a zero infinitesimal part or a zero partial contributes nothing, even when
+the other factor is infinite or NaN. So ``x^3`` at ``x = -0.7`` stays exact
+even though the partial of ``a^b`` by ``b`` (``a^b log a``) is NaN there: the
+exponent is a constant and its partial is never used; and ``sqrt(x*y)`` at
+``x = 0, y = 1`` has the derivative 0 by ``y`` (the tangent of ``x*y`` is 0
+there, the partial of ``sqrt`` infinite). ``x^y`` at a negative ``x`` is NaN,
+as it must be.
 
 The seed notebook's examples:
 
@@ -74,7 +78,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from .primitives import PRIMITIVES, Primitive, apply
+from .primitives import PRIMITIVES, Primitive, apply, times
 
 __all__ = ["Dual", "HyperDual"]
 
@@ -217,7 +221,7 @@ class Dual(_Arithmetic):
         eps = 0.0
         for d, partial in zip(duals, partials, strict=True):
             if d.eps:
-                eps += partial * d.eps
+                eps += times(partial, d.eps)
         return cls(out, eps)
 
 
@@ -286,15 +290,15 @@ class HyperDual(_Arithmetic):
         eps1 = eps2 = eps12 = 0.0
         for h, partial in zip(hypers, partials, strict=True):
             if h.eps1:
-                eps1 += partial * h.eps1
+                eps1 += times(partial, h.eps1)
             if h.eps2:
-                eps2 += partial * h.eps2
+                eps2 += times(partial, h.eps2)
             if h.eps12:
-                eps12 += partial * h.eps12
+                eps12 += times(partial, h.eps12)
         if any(h.eps1 for h in hypers) and any(h.eps2 for h in hypers):
             # the partials differentiated once more, along the ε₂ direction
             along = prim.partials(*[Dual(h.value, h.eps2) for h in hypers], Dual(out, eps2))
             for h, partial in zip(hypers, along, strict=True):
                 if h.eps1 and type(partial) is Dual and partial.eps:
-                    eps12 += h.eps1 * partial.eps
+                    eps12 += times(h.eps1, partial.eps)
         return cls(out, eps1, eps2, eps12)

@@ -23,6 +23,7 @@ from typing import Any
 from .errors import DomainError, MissingValue
 from .numbers import shorten, text_number
 from .primitives import (
+    ABSORBING,
     CONSTANTS,
     PREC_ATOM,
     PREC_POWER,
@@ -149,19 +150,29 @@ def _is(node: Node, value: float) -> bool:
     return node.op == "const" and node.value == value
 
 
+def _finite_or_var(node: Node) -> bool:
+    """Not a constant inf or nan (whose product with 0 must stay nan)."""
+    return node.op != "const" or math.isfinite(node.value)
+
+
 def build(prim: Primitive, args: tuple[Node, ...]) -> Node:
     """``prim(*args)`` with the folds that never change a value.
 
     Used for derivative graphs: arithmetic on constants is computed now (the
-    same IEEE operation that evaluation would do), and ``a+0``, ``a*1``,
-    ``a*0``, ``a/1``, ``a^1``, ``--a`` are dropped. Simplification proper
-    lives in ``simplify.py``.
+    same IEEE operation that evaluation would do, kept only when finite), and
+    ``a+0``, ``a*1``, ``a/1``, ``a^1``, ``--a`` are dropped. ``a*0`` and
+    ``0/b`` become 0 by the 0·∞ rule of derivative evaluation, but never when
+    the other operand is a non-finite constant (``nan*0`` stays nan).
+    Simplification proper lives in ``simplify.py``.
     """
+    if prim.zero_absorbing:  # nodes are always the table's own primitive
+        prim = PRIMITIVES[prim.name]
     name = prim.name
     if name in _FOLDABLE and all(a.op == "const" for a in args):
         value = prim.fn(*(a.value for a in args))
         if math.isfinite(value):
             return const(value)
+        return make(prim, args)
     if name == "add":
         a, b = args
         if _is(a, 0):
@@ -176,7 +187,7 @@ def build(prim: Primitive, args: tuple[Node, ...]) -> Node:
             return build(PRIMITIVES["neg"], (b,))
     elif name == "mul":
         a, b = args
-        if _is(a, 0) or _is(b, 0):
+        if (_is(a, 0) and _finite_or_var(b)) or (_is(b, 0) and _finite_or_var(a)):
             return const(0.0)
         if _is(a, 1):
             return b
@@ -190,7 +201,7 @@ def build(prim: Primitive, args: tuple[Node, ...]) -> Node:
         a, b = args
         if _is(b, 1):
             return a
-        if _is(a, 0) and b.op == "const" and b.value != 0:
+        if _is(a, 0) and b.op == "const" and b.value != 0 and b.value == b.value:
             return const(0.0)
     elif name == "neg":
         (a,) = args
@@ -254,7 +265,11 @@ def count_nodes(roots: Node | Iterable[Node]) -> int:
 
 
 def evaluate_all(
-    order: list[Node], point: Mapping[str, Any], *, strict: bool = True
+    order: list[Node],
+    point: Mapping[str, Any],
+    *,
+    strict: bool = True,
+    known: Mapping[Node, Any] | None = None,
 ) -> dict[Node, Any]:
     """The value of every node in ``order`` (a topological order).
 
@@ -262,11 +277,19 @@ def evaluate_all(
     (dual numbers). With ``strict`` a value that is undefined at the point
     (``log(-1)``, ``1/0``) raises ``DomainError`` naming the sub-expression;
     otherwise it becomes ``nan``/``inf`` as in IEEE arithmetic.
+
+    ``known`` (for derivative graphs) holds the values of the expression's
+    own nodes, computed with plain IEEE arithmetic; every other node is part
+    of a derivative, and its products and quotients follow the 0·∞ rule
+    (``0*inf`` and ``0/0`` are 0), as the chain rule does in every mode.
     """
     values: dict[Node, Any] = {}
+    absorbing = known is not None
     for node in order:
         op = node.op
-        if op == "const":
+        if absorbing and node in known:
+            values[node] = known[node]
+        elif op == "const":
             values[node] = node.value
         elif op == "var":
             try:
@@ -277,6 +300,8 @@ def evaluate_all(
                 ) from None
         else:
             prim = node.prim
+            if absorbing:
+                prim = ABSORBING.get(op, prim)
             args = [values[a] for a in node.args]
             if all(type(a) is float for a in args):
                 out = prim.fn(*args)
@@ -290,7 +315,8 @@ def evaluate_all(
                     reals = [a.real for a in args]
                     reason = prim.domain(*reals)
                     if reason is not None:
-                        raise domain_error(node, point, reason)
+                        note = underflow_note(node, values, point)
+                        raise domain_error(node, point, reason + note)
             values[node] = out
     return values
 
@@ -298,6 +324,26 @@ def evaluate_all(
 def evaluate(root: Node, point: Mapping[str, Any], *, strict: bool = True) -> Any:
     """The value of ``root`` at ``point`` (a mapping name -> number)."""
     return evaluate_all(topo_order(root), point, strict=strict)[root]
+
+
+def _real(v: Any) -> float:
+    return float(getattr(v, "real", v))
+
+
+def underflow_note(node: Node, values: Mapping[Node, Any], point: Mapping[str, Any]) -> str:
+    """``"; exp(-x) underflows to 0 at x = 900"`` for each argument of
+    ``node`` that is 0 only because it underflowed (a primitive marked
+    ``underflows`` whose arguments are finite and nonzero), or ``""``."""
+    notes = []
+    for a in dict.fromkeys(node.args):
+        if a.prim is None or not a.prim.underflows or _real(values.get(a, 1.0)) != 0:
+            continue
+        args = [_real(values[b]) for b in a.args if b in values]
+        if len(args) == len(a.args) and all(v - v == 0 and v != 0 for v in args):
+            names = variables_of(a)
+            where = ", ".join(f"{n} = {text_number(point[n])}" for n in names if n in point)
+            notes.append(f"; {shorten(to_infix(a))} underflows to 0 at {where}")
+    return "".join(notes)
 
 
 def domain_error(node: Node, point: Mapping[str, Any], reason: str) -> DomainError:

@@ -51,6 +51,7 @@ CASES: list[tuple[str, tuple[str, ...], list[tuple[float, ...]]]] = [
     ("sqrt(x)", ("x",), [(0.3,), (16.0,)]),
     ("abs(x)", ("x",), [(0.3,), (-2.5,), (0.0,)]),
     ("sigmoid(x)", ("x",), [(0.3,), (-2.0,)]),
+    ("xlogy(x, y)", ("x", "y"), [(0.7, 2.5), (-1.3, 0.4)]),
     # compositions of several variables
     ("exp(-x^2/2)/sqrt(2*pi)", ("x",), [(0.8,)]),
     ("log(1 + exp(x*y))", ("x", "y"), [(0.5, -1.2)]),
@@ -78,6 +79,7 @@ def _sigmoid(z):
 
 _LOCALS = {
     "sigmoid": _sigmoid,
+    "xlogy": lambda a, b: a * sympy.log(b),
     "ln": sympy.log,
     "log10": lambda z: sympy.log(z, 10),
     "log2": lambda z: sympy.log(z, 2),

@@ -195,7 +195,7 @@ def test_nonfinite_derivatives_are_warned():
     result = gradient_at("sqrt(x)", {"x": 0.0}, mode="tensorflow")
     assert result.gradient == {"x": math.inf}
     assert result.warnings == [
-        "the derivative by x is Infinity at this point (the derivative does not exist there)"
+        "the derivative by x is Infinity at this point: sqrt(x) has an infinite derivative at x = 0"
     ]
 
 

@@ -13,11 +13,21 @@ from __future__ import annotations
 
 import importlib
 import math
+from dataclasses import dataclass, field
 from types import ModuleType
 
 from ..errors import ModeUnavailable
-from ..graph import Graph, Node, topo_order, var
-from ..primitives import add, mul
+from ..graph import (
+    Graph,
+    Node,
+    evaluate_all,
+    to_infix,
+    topo_order,
+    underflow_note,
+    var,
+    variables_of,
+)
+from ..primitives import add, mul, times
 from ..results import Gradient, Hessian
 
 #: every mode, in the order the seed notebook teaches them
@@ -48,12 +58,20 @@ def backward(order: list[Node], values: dict, root: Node, wrt: tuple[str, ...], 
     each node's value. Values may be floats (numeric reverse mode) or nodes
     themselves (symbolic reverse mode: the adjoints come out as graphs). This
     is the seed's ``backpropagate``, as one loop instead of recursion.
+
+    Every product ``x_bar · partial`` follows the 0·∞ rule (``mul`` of the
+    primitive table). With floats the sweep also keeps, beside each adjoint,
+    the coefficient of the infinite local partials it went through (see
+    ``_backward_floats``), so that it agrees with forward mode where the
+    infinite paths cancel.
     """
     wanted = {var(name) for name in wrt}
     active: set[Node] = set()  # nodes that depend on a wanted variable
     for node in order:
         if node in wanted or any(a in active for a in node.args):
             active.add(node)
+    if not isinstance(seed, Node):
+        return _backward_floats(order, values, root, wrt, float(seed), active)
     x_bar: dict[Node, object] = {}
     if root in active:
         x_bar[root] = seed
@@ -70,6 +88,120 @@ def backward(order: list[Node], values: dict, root: Node, wrt: tuple[str, ...], 
                 x_bar[a] = contribution if previous is None else add(previous, contribution)
     zero = 0.0
     return [x_bar.get(var(name), zero) for name in wrt]
+
+
+def _backward_floats(
+    order: list[Node], values: dict, root: Node, wrt: tuple[str, ...], seed: float, active: set
+) -> list[float]:
+    """The float reverse sweep, computing what forward mode computes where a
+    local partial is infinite or NaN.
+
+    Forward mode sums the tangents into a node before multiplying by the
+    node's partial; reverse mode multiplies first and sums adjoints. Where a
+    partial is not finite the order decides the answer: in ``acos(x/x)`` the
+    two paths from ``x/x`` to ``x`` cancel, so forward mode meets 0·∞ (0 by
+    the rule) while a plain reverse sweep meets ∞ − ∞ (NaN); in
+    ``acos(y) - acos(y)`` it is the other way round. So an adjoint is a sum
+    of terms ``c·∞₁·∞₂…``, one per chain of nodes with a non-finite partial
+    that it went through (the empty chain is its finite part):
+
+    * a finite partial scales every ``c``, sums add ``c`` of the same chain;
+    * a non-finite partial extends every chain by its node (a NaN partial
+      marks the chain NaN);
+    * only at the variables do the terms become a number: a ``c`` that
+      cancelled to 0 contributes nothing (in forward mode the tangent into
+      that node was 0, and 0·∞ is 0), the others are ±∞ or NaN, added as
+      floats, as forward mode adds its infinite tangents.
+
+    Each term also remembers whether it was summed from contributions of
+    both signs: forward mode carries an infinite tangent up every path and
+    adds them there, so such a term meeting a non-finite partial is ∞ − ∞,
+    a NaN (which still vanishes if the tangent into that node is 0).
+    """
+    # An adjoint is a float, or once a non-finite partial was met, the terms
+    # {chain: [c, mixed]} (chain: a tuple of (node, "inf" | "nan")); adjoints
+    # summed from both signs are in ``mixed``.
+    x_bar: dict[Node, float | dict] = {}
+    mixed_nodes: set[Node] = set()
+    if root in active:
+        x_bar[root] = seed
+    for node in reversed(order):
+        adjoint = x_bar.get(node)
+        if adjoint is None or not node.args:
+            continue
+        mixed = node in mixed_nodes
+        if type(adjoint) is dict:
+            if not any(c or m for c, m in adjoint.values()):
+                continue
+        elif adjoint == 0 and not mixed:  # a zero adjoint contributes nothing
+            continue
+        args = node.args
+        partials = node.prim.partials(*[values[a] for a in args], values[node])
+        for a, p in zip(args, partials, strict=False):
+            if a not in active:
+                continue
+            p = float(p)
+            if p == 0:
+                continue
+            if p - p == 0:  # finite
+                if type(adjoint) is dict:
+                    contribution = {k: [times(c, p), m] for k, (c, m) in adjoint.items()}
+                else:
+                    contribution = times(adjoint, p)
+            else:
+                terms = adjoint if type(adjoint) is dict else {(): [adjoint, mixed]}
+                contribution = {}
+                for chain, (c, m) in terms.items():
+                    if not (c or m):
+                        continue
+                    if m or p != p:
+                        key, c = (*chain, (node, "nan")), (1.0 if m else c)
+                    else:
+                        key, c = (*chain, (node, "inf")), times(c, math.copysign(1.0, p))
+                    _add_term(contribution, key, c, False)
+            if mixed:
+                mixed_nodes.add(a)
+            previous = x_bar.get(a)
+            if previous is None:
+                x_bar[a] = contribution
+            elif type(previous) is not dict and type(contribution) is not dict:
+                if previous * contribution < 0:
+                    mixed_nodes.add(a)
+                x_bar[a] = previous + contribution
+            else:
+                if type(previous) is not dict:
+                    previous = {(): [previous, a in mixed_nodes]}
+                if type(contribution) is not dict:
+                    contribution = {(): [contribution, False]}
+                for key, (c, m) in contribution.items():
+                    _add_term(previous, key, c, m)
+                x_bar[a] = previous
+    out = []
+    for name in wrt:
+        adjoint = x_bar.get(var(name), 0.0)
+        out.append(_as_number(adjoint) if type(adjoint) is dict else adjoint)
+    return out
+
+
+def _add_term(terms: dict, key: tuple, c: float, mixed: bool) -> None:
+    entry = terms.get(key)
+    if entry is None:
+        terms[key] = [c, mixed]
+    else:
+        entry[1] = entry[1] or mixed or entry[0] * c < 0
+        entry[0] += c
+
+
+def _as_number(terms: dict) -> float:
+    """Σ c·∞₁·∞₂… as forward mode's float sum (0·∞ = 0)."""
+    total = 0.0
+    for chain, (c, _mixed) in terms.items():
+        if not chain:
+            total += c
+        elif c:
+            nan = any(kind == "nan" for _node, kind in chain)
+            total += math.nan if nan else math.copysign(math.inf, c)
+    return total
 
 
 def gradient_graphs(root: Node, wrt: tuple[str, ...]) -> list[Node]:
@@ -104,21 +236,178 @@ def structural_zeros_hessian(grads: list[Node], wrt: tuple[str, ...]) -> list[tu
     return pairs
 
 
-def nonfinite_warnings(value: float, entries: dict[str, float], what: str) -> list[str]:
-    """Warnings for derivatives that are not finite where the value is."""
+# ---------------------------------------------------------------------------
+# Warnings that name their cause
+
+
+@dataclass
+class Diagnosis:
+    """What is not finite at a point, found in one pass over the graph.
+
+    ``infinite``: nodes with finite arguments and value whose local partial
+    by an argument that depends on a variable is infinite or NaN (``sqrt`` at
+    0, ``acos`` at 1): the chain rule meets ∞ there. ``overflow``: nodes whose
+    value is infinite or NaN although their arguments are finite and the
+    operation is defined there. Each comes with its text, ready for a warning.
+    """
+
+    infinite: list[str] = field(default_factory=list)
+    overflow: list[str] = field(default_factory=list)
+
+
+def _finite(v) -> bool:
+    if type(v) is not float:
+        v = float(getattr(v, "real", v))
+    return v - v == 0
+
+
+def _at(node: Node, point) -> str:
+    """``x = 0, y = 1``: the variables of ``node`` at the point."""
+    from ..numbers import text_number
+
+    names = variables_of(node)
+    return ", ".join(f"{n} = {text_number(point[n])}" for n in names if n in point)
+
+
+def _name(node: Node) -> str:
+    from ..numbers import shorten
+
+    return shorten(to_infix(node))
+
+
+def diagnose(
+    roots, point, wrt: tuple[str, ...], known=None, limit: int = 3, trace=None
+) -> Diagnosis:
+    """Find the sub-expressions that make derivatives infinite, NaN or 0·∞.
+
+    ``roots`` are the expression's root (or, for second derivatives, its
+    gradient graphs with ``known`` holding the expression's values).
+    ``trace`` is ``(order, values)`` of the root if a mode has them already.
+    """
+    if trace is not None:
+        order, values = trace
+    else:
+        # the expression's own nodes are in parse order; derivative graphs
+        # are walked by shape, so that every mode names the same nodes first
+        order = topo_order(roots) if known is None else _structural_order(roots)
+        values = evaluate_all(order, point, strict=False, known=known)
+    active: set[Node] = {var(name) for name in wrt}
+    diagnosis = Diagnosis()
+    for node in order:
+        args = node.args
+        if not args:
+            continue
+        for a in args:
+            if a in active:
+                break
+        else:
+            continue  # depends on no variable of wrt
+        active.add(node)
+        arg_values = [values[a] for a in args]
+        if not all(_finite(v) for v in arg_values):
+            continue  # not the origin: an argument already overflowed
+        prim = node.prim
+        value = values[node]
+        if not _finite(value):
+            if prim.domain(*arg_values) is None and len(diagnosis.overflow) < limit:
+                diagnosis.overflow.append(
+                    f"{_name(node)} overflows to {_word(value)} at {_at(node, point)}"
+                )
+            continue
+        if prim.finite_partials or len(diagnosis.infinite) >= limit:
+            continue
+        partials = prim.partials(*arg_values, value)
+        bad = [float(p) for a, p in zip(args, partials, strict=False) if a in active]
+        bad = [p for p in bad if not _finite(p)]
+        if bad:
+            what = "an infinite" if all(p == p for p in bad) else "no real"
+            diagnosis.infinite.append(
+                f"{_name(node)} has {what} derivative at {_at(node, point)}"
+                + underflow_note(node, values, point)
+            )
+    return diagnosis
+
+
+def _structural_order(roots) -> list[Node]:
+    """Children before parents, arguments left to right: an order that
+    depends only on the graph's shape (``topo_order`` follows creation, which
+    differs between modes that built derivative nodes in another order)."""
+    if isinstance(roots, Node):
+        roots = (roots,)
+    order: list[Node] = []
+    done: set[Node] = set()
+    for root in roots:
+        stack = [(root, False)]
+        while stack:
+            node, expanded = stack.pop()
+            if node in done:
+                continue
+            if expanded:
+                done.add(node)
+                order.append(node)
+                continue
+            stack.append((node, True))
+            stack.extend((a, False) for a in reversed(node.args) if a not in done)
+    return order
+
+
+def nonfinite_warnings(
+    value: float,
+    entries: dict[str, float],
+    what: str,
+    *,
+    diagnosis: Diagnosis | None = None,
+    causes: dict[str, str] | None = None,
+    chain_rule: bool = True,
+    point: dict | None = None,
+) -> list[str]:
+    """Warnings for a value or derivatives that are not finite, naming the cause.
+
+    ``diagnosis`` (from :func:`diagnose`) names the sub-expressions with an
+    infinite derivative or an overflowing value; ``causes`` lets a mode say
+    why an entry is not finite in its own terms (``{"x": "f overflows ..."}``)
+    and takes precedence. With ``chain_rule`` (every mode but the numeric
+    one) an infinite local derivative under finite entries means the chain
+    rule's 0·∞ was taken as 0, which is said too.
+    """
+    d = diagnosis or Diagnosis()
+    causes = causes or {}
     if not math.isfinite(value):
-        return [f"the value is {_word(value)} at this point; its derivatives mean little"]
-    return [
-        f"{what.format(name)} is {_word(v)} at this point (the derivative does not exist there)"
-        for name, v in entries.items()
-        if not math.isfinite(v)
-    ]
+        cause = "; ".join(d.overflow) or "an operation such as Infinity - Infinity"
+        return [f"the value is {_word(value)} at this point ({cause}); its derivatives mean little"]
+    warnings = []
+    bad = {name: v for name, v in entries.items() if not math.isfinite(v)}
+    if chain_rule and d.infinite and len(bad) < len(entries):
+        for text in d.infinite:
+            product = "0·NaN" if " has no real derivative " in text else "0·∞"
+            warnings.append(
+                f"{text}; the chain rule's {product} was taken as 0 "
+                "(the derivative may not exist there)"
+            )
+    where = ""
+    if point:
+        from ..numbers import text_number
 
-
-def _word(v: float) -> str:
-    if v != v:
-        return "NaN"
-    return "Infinity" if v > 0 else "-Infinity"
+        where = ", ".join(f"{n} = {text_number(v)}" for n, v in point.items())
+    for name, v in bad.items():
+        subject = f"{what.format(name)} is {_word(v)} at this point"
+        if name in causes:
+            warnings.append(f"{subject}: {causes[name]}")
+        elif d.infinite:
+            warnings.append(f"{subject}: " + "; ".join(d.infinite))
+        elif d.overflow:
+            warnings.append(f"{subject}: " + "; ".join(d.overflow))
+        elif chain_rule and v == v:
+            at = f" at {where}" if where else ""
+            warnings.append(f"{what.format(name)} overflows{at} (it is {_word(v)} in float64)")
+        elif chain_rule:
+            warnings.append(f"{subject}: terms of it overflow (Infinity - Infinity)")
+        else:
+            warnings.append(
+                f"{subject}: the mode could not compute it there "
+                "(no sub-expression has an infinite derivative or overflows)"
+            )
+    return warnings
 
 
 def gradient_result(
@@ -132,9 +421,31 @@ def gradient_result(
     evaluations: int,
     structural_zeros: list[str] | None = None,
     error_estimate: dict[str, float] | None = None,
+    causes: dict[str, str] | None = None,
+    chain_rule: bool | None = None,
+    trace: tuple | None = None,
 ) -> Gradient:
     """A mode's gradient, with the structural zeros and warnings every mode
-    reports the same way (structural zeros from the graph unless given)."""
+    reports the same way (structural zeros from the graph unless given).
+
+    The warnings name their cause (:func:`diagnose`, the same in every
+    mode); ``causes`` adds a mode's own reason per entry, and ``chain_rule``
+    (default: every mode but ``numeric``) says whether the 0·∞ rule applied.
+    ``trace`` is the mode's ``(topological order, values)`` of the
+    expression, if it has them, to save a pass.
+    """
+    if chain_rule is None:
+        chain_rule = mode != "numeric"
+    diagnosis = diagnose(graph.root, point, wrt, trace=trace)
+    warnings = nonfinite_warnings(
+        value,
+        grad,
+        "the derivative by {}",
+        diagnosis=diagnosis,
+        causes=causes,
+        chain_rule=chain_rule,
+        point=_point_of(graph, point),
+    )
     return Gradient(
         expression=graph.source,
         mode=mode,
@@ -147,8 +458,12 @@ def gradient_result(
             structural_zeros_gradient(graph, wrt) if structural_zeros is None else structural_zeros
         ),
         evaluations=evaluations,
-        warnings=nonfinite_warnings(value, grad, "the derivative by {}"),
+        warnings=warnings,
     )
+
+
+def _point_of(graph: Graph, point: dict) -> dict:
+    return {name: point[name] for name in graph.variables if name in point}
 
 
 def hessian_result(
@@ -163,14 +478,45 @@ def hessian_result(
     evaluations: int,
     structural_zeros: list[tuple[str, str]] | None = None,
     error_estimate: dict[str, dict[str, float]] | None = None,
+    causes: dict[str, str] | None = None,
+    chain_rule: bool | None = None,
 ) -> Hessian:
-    """A mode's Hessian (``rows[x][y]``), reported like every other mode's."""
+    """A mode's Hessian (``rows[x][y]``), reported like every other mode's.
+
+    Warnings as for :func:`gradient_result`; second derivatives are
+    diagnosed on the gradient graphs (``causes`` keys are ``"x,y"`` there).
+    """
+    if chain_rule is None:
+        chain_rule = mode != "numeric"
+    grads = gradient_graphs(graph.root, wrt)
     if structural_zeros is None:
-        structural_zeros = structural_zeros_hessian(gradient_graphs(graph.root, wrt), wrt)
+        structural_zeros = structural_zeros_hessian(grads, wrt)
     flat = {f"{a},{b}": v for a, row in rows.items() for b, v in row.items()}
-    warnings = nonfinite_warnings(value, grad, "the derivative by {}") or nonfinite_warnings(
-        value, flat, "the second derivative by {}"
+    where = _point_of(graph, point)
+    warnings = nonfinite_warnings(
+        value,
+        grad,
+        "the derivative by {}",
+        diagnosis=diagnose(graph.root, point, wrt),
+        causes=causes,
+        chain_rule=chain_rule,
+        point=where,
     )
+    if math.isfinite(value):
+        known = evaluate_all(topo_order(graph.root), point, strict=False)
+        for name in wrt:
+            if name in point:
+                known[var(name)] = point[name]
+        second = nonfinite_warnings(
+            value,
+            flat,
+            "the second derivative by {}",
+            diagnosis=diagnose(grads, point, wrt, known=known),
+            causes=causes,
+            chain_rule=chain_rule,
+            point=where,
+        )
+        warnings.extend(w for w in second if w not in warnings)
     return Hessian(
         expression=graph.source,
         mode=mode,
@@ -184,3 +530,9 @@ def hessian_result(
         evaluations=evaluations,
         warnings=warnings,
     )
+
+
+def _word(v: float) -> str:
+    if v != v:
+        return "NaN"
+    return "Infinity" if v > 0 else "-Infinity"

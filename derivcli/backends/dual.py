@@ -40,7 +40,8 @@ def _seeded(order: list, point: dict, root, seeds: dict):
 def gradient(graph: Graph, point: dict, wrt: tuple[str, ...], **options) -> Gradient:
     order = topo_order(graph.root)
     root = graph.root
-    value = evaluate_all(order, point)[root]  # strict: domain errors name the node
+    values = evaluate_all(order, point)  # strict: domain errors name the node
+    value = values[root]
     evaluations = 1
     present = set(graph.variables)
     grad: dict[str, float] = {}
@@ -51,7 +52,9 @@ def gradient(graph: Graph, point: dict, wrt: tuple[str, ...], **options) -> Grad
         out = _seeded(order, point, root, {name: Dual(point[name], 1.0)})
         evaluations += 1
         grad[name] = out.eps if type(out) is Dual else 0.0
-    return gradient_result(NAME, graph, point, wrt, value, grad, evaluations=evaluations)
+    return gradient_result(
+        NAME, graph, point, wrt, value, grad, evaluations=evaluations, trace=(order, values)
+    )
 
 
 def hessian(graph: Graph, point: dict, wrt: tuple[str, ...], **options) -> Hessian:

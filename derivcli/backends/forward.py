@@ -7,6 +7,15 @@ simplified as it is built (``simplify.build``), sharing nodes with the
 expression. Derivatives of any order come from differentiating again.
 A gradient costs one pass per variable (the seed's point about forward
 mode); a Hessian is forward over forward.
+
+The numbers come from the chain rule's graphs as built (``simplified=False``:
+only the value-preserving folds of ``graph.build``), not from the simplified
+form that ``diff`` prints: simplification cancels ``s/s`` where ``s`` is 0,
+which would make forward mode disagree with dual and reverse mode. They are
+evaluated with the expression's own nodes at their IEEE values and the 0·∞
+rule for every product and quotient of the derivative (``evaluate_all`` with
+``known``), so forward mode computes what dual mode computes, operation for
+operation.
 """
 
 from __future__ import annotations
@@ -69,28 +78,49 @@ def derivative_of_order(root: Node, names: list[str]) -> Node:
     return node
 
 
-def _values(graphs: list[Node], point: dict) -> list[float]:
-    values = evaluate_all(topo_order(graphs), point, strict=False)
+def evaluate_derivatives(graphs: list[Node], known: dict) -> list[float]:
+    """The values of derivative graphs: ``known`` holds the expression's own
+    nodes (and variables) at their values; the rest follows the 0·∞ rule."""
+    values = evaluate_all(topo_order(graphs), {}, strict=False, known=known)
     return [float(values[g]) for g in graphs]
+
+
+def _values(graphs: list[Node], known: dict) -> list[float]:
+    return evaluate_derivatives(graphs, known)
 
 
 def _first_derivatives(graph: Graph, wrt: tuple[str, ...]) -> tuple[list[Node], int]:
     """The derivative graph by each variable of ``wrt``, and the passes it took
     (a variable the expression does not contain costs none)."""
     present = set(graph.variables)
-    graphs = [derivative(graph.root, name) if name in present else ZERO for name in wrt]
+    graphs = [
+        derivative(graph.root, name, simplified=False) if name in present else ZERO for name in wrt
+    ]
     return graphs, sum(1 for name in wrt if name in present)
 
 
+def _known(graph: Graph, point: dict, wrt: tuple[str, ...]) -> dict:
+    """Every node of the expression at its value (strict: domain errors name
+    the node), and every variable of ``wrt``."""
+    known = evaluate_all(topo_order(graph.root), point)
+    for name in wrt:
+        if name in point:
+            known[var(name)] = point[name]
+    return known
+
+
 def gradient(graph: Graph, point: dict, wrt: tuple[str, ...], **options) -> Gradient:
-    value = evaluate_all(topo_order(graph.root), point)[graph.root]  # strict
+    known = _known(graph, point, wrt)
+    value = known[graph.root]
     graphs, passes = _first_derivatives(graph, wrt)
-    grad = dict(zip(wrt, _values(graphs, point)))
-    return gradient_result(NAME, graph, point, wrt, value, grad, evaluations=passes)
+    grad = dict(zip(wrt, _values(graphs, known)))
+    trace = (topo_order(graph.root), known)
+    return gradient_result(NAME, graph, point, wrt, value, grad, evaluations=passes, trace=trace)
 
 
 def hessian(graph: Graph, point: dict, wrt: tuple[str, ...], **options) -> Hessian:
-    value = evaluate_all(topo_order(graph.root), point)[graph.root]  # strict
+    known = _known(graph, point, wrt)
+    value = known[graph.root]
     firsts, passes = _first_derivatives(graph, wrt)
     seconds: dict[tuple[int, int], Node] = {}
     for i, g in enumerate(firsts):
@@ -98,11 +128,11 @@ def hessian(graph: Graph, point: dict, wrt: tuple[str, ...], **options) -> Hessi
             if g is ZERO:
                 seconds[i, j] = ZERO
             else:
-                seconds[i, j] = derivative(g, wrt[j])
+                seconds[i, j] = derivative(g, wrt[j], simplified=False)
                 passes += 1
     keys = list(seconds)
     # one evaluation of every first and second derivative graph, shared nodes once
-    numbers = _values(firsts + [seconds[k] for k in keys], point)
+    numbers = _values(firsts + [seconds[k] for k in keys], known)
     grad = dict(zip(wrt, numbers))
     values = dict(zip(keys, numbers[len(wrt) :]))
     rows = {

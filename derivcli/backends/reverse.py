@@ -10,7 +10,7 @@ again by a numeric reverse sweep: exact, n + 1 passes for n variables.
 
 from __future__ import annotations
 
-from ..graph import Graph, evaluate_all, topo_order
+from ..graph import Graph, evaluate_all, topo_order, var
 from ..results import Gradient, Hessian
 from . import backward, gradient_graphs, gradient_result, hessian_result, structural_zeros_hessian
 
@@ -22,14 +22,22 @@ def gradient(graph: Graph, point: dict, wrt: tuple[str, ...], **options) -> Grad
     values = evaluate_all(order, point)  # strict: domain errors name the node
     grads = backward(order, values, graph.root, wrt, 1.0)
     grad = dict(zip(wrt, (float(g) for g in grads)))
-    return gradient_result(NAME, graph, point, wrt, values[graph.root], grad, evaluations=2)
+    return gradient_result(
+        NAME, graph, point, wrt, values[graph.root], grad, evaluations=2, trace=(order, values)
+    )
 
 
 def hessian(graph: Graph, point: dict, wrt: tuple[str, ...], **options) -> Hessian:
     first = gradient(graph, point, wrt)
     grads = gradient_graphs(graph.root, wrt)
     order = topo_order(grads)
-    values = evaluate_all(order, point, strict=False)
+    # the expression's nodes at their values, the adjoint graphs' products
+    # and quotients with the 0·∞ rule (as the numeric sweep applies it)
+    known = evaluate_all(topo_order(graph.root), point)
+    for name in wrt:
+        if name in point:
+            known[var(name)] = point[name]
+    values = evaluate_all(order, {}, strict=False, known=known)
     rows = {}
     for name, g in zip(wrt, grads):
         row = backward(order, values, g, wrt, 1.0)

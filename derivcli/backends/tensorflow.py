@@ -5,6 +5,19 @@ evaluated) under ``tf.GradientTape``.
 
 Gradient: one tape. Hessian: nested tapes, the inner one for the gradient,
 the outer (persistent) one to differentiate each gradient entry again.
+
+Every primitive runs as TensorFlow's op wrapped in ``tf.custom_gradient``
+whose gradient is the primitive table's partials (written with the table's
+generic operations, which tensors join through :class:`_Tensor`), multiplied
+into the upstream gradient with the 0·∞ rule. So TensorFlow differentiates
+with the same stable partials as the other modes (``tanh'`` = 1/cosh², not
+TensorFlow's 1 − tanh²), takes the limits of ``pow`` at base 0 and never
+turns a zero adjoint times an infinite partial into NaN; second derivatives
+differentiate those partials, themselves made of such ops. What TensorFlow's
+own reverse sweep cannot do is keep an infinite partial symbolic until the
+paths meet (reverse mode's ``finite + c·∞`` adjoints): where two infinite
+paths cancel, as in ``acos(x/x)``, it answers NaN (with a warning naming
+the sub-expression) where the other modes answer 0.
 Where TensorFlow answers ``None`` (the seed's ``d2f/dy2`` of
 ``x*x*y + y + 2``), the variable does not reach that derivative: it is
 reported as 0 and listed as a structural zero, because "y does not reach this
@@ -26,11 +39,14 @@ from typing import Any
 
 from ..errors import ModeUnavailable, UsageError
 from ..graph import Graph, Node, evaluate_all, topo_order
+from ..primitives import MUL_ABSORBING, PRIMITIVES, Primitive
 from ..results import Gradient, Hessian
 from . import gradient_result, hessian_result
 
 NAME = "tensorflow"
 DTYPES = ("float64", "float32")
+
+_NEG = PRIMITIVES["neg"]
 
 INSTALL_HINT = "pip install 'derivcli[tensorflow]'"
 
@@ -113,9 +129,140 @@ def _op(tf: Any, spec: Any) -> Any:
     return fn
 
 
-def _translate(tf: Any, order: list[Node], variables: dict[str, Any], dtype: Any) -> dict:
+class _Tensor:
+    """A tensor seen through the primitive table's generic operations, so the
+    table's partials, written once, build TensorFlow ops."""
+
+    __slots__ = ("tensor", "ops")
+
+    def __init__(self, tensor: Any, ops: _Ops) -> None:
+        self.tensor = tensor
+        self.ops = ops
+
+    @classmethod
+    def apply_primitive(cls, prim: Primitive, args: tuple) -> _Tensor:
+        ops = next(a.ops for a in args if isinstance(a, _Tensor))
+        tensors = [a.tensor if isinstance(a, _Tensor) else a for a in args]
+        return _Tensor(ops.apply_in_partial(prim, tensors), ops)
+
+
+class _LazyOut(_Tensor):
+    """A primitive's output for its partials, computed only if they use it."""
+
+    __slots__ = ("_args", "_prim")
+
+    def __init__(self, ops: _Ops, prim: Primitive, args: tuple) -> None:
+        self.ops = ops
+        self._prim = prim
+        self._args = args
+
+    def __getattr__(self, name: str) -> Any:
+        if name != "tensor":
+            raise AttributeError(name)
+        tensor = self.ops.apply(self._prim, list(self._args))
+        object.__setattr__(self, "tensor", tensor)
+        return tensor
+
+
+class _Ops:
+    """Each primitive as a TensorFlow op whose gradient is the table's.
+
+    ``differentiable`` (Hessians): the partials are built from these ops
+    too, so that the outer tape differentiates them with the same rules;
+    otherwise (gradients) the partials are plain TensorFlow arithmetic.
+    """
+
+    def __init__(self, tf: Any, dtype: Any, differentiable: bool) -> None:
+        self.tf = tf
+        self.dtype = dtype
+        self.differentiable = differentiable
+        self.zero = tf.constant(0.0, dtype=dtype)
+        self.custom: dict[tuple[str, bool], Any] = {}
+        self.raw: dict[tuple[str, bool], Any] = {}
+
+    def tensor(self, value: Any) -> Any:
+        if isinstance(value, _Tensor):
+            return value.tensor
+        if isinstance(value, (int, float)):
+            return self.tf.constant(float(value), dtype=self.dtype)
+        return value
+
+    def apply(self, prim: Primitive, args: list) -> Any:
+        """``prim`` as an op with the table's gradient."""
+        key = (prim.name, prim.zero_absorbing)
+        fn = self.custom.get(key)
+        if fn is None:
+            fn = self.custom[key] = self._custom(prim)
+        return fn(*(self.tensor(a) for a in args))
+
+    def apply_in_partial(self, prim: Primitive, args: list) -> Any:
+        if self.differentiable:
+            return self.apply(prim, args)
+        return self._raw(prim)(*(self.tensor(a) for a in args))
+
+    def _raw(self, prim: Primitive) -> Any:
+        """The forward computation: TensorFlow's op (with the 0·∞ rule for
+        the ``*`` and ``/`` that derivatives use)."""
+        key = (prim.name, prim.zero_absorbing)
+        fn = self.raw.get(key)
+        if fn is not None:
+            return fn
+        tf, zero = self.tf, self.zero
+        if prim.zero_absorbing and prim.name == "mul":
+
+            def fn(a: Any, b: Any) -> Any:
+                # multiply_no_nan is 0 where b is 0; the rule is symmetric
+                return tf.where(a == 0, zero, tf.math.multiply_no_nan(a, b))
+
+        elif prim.zero_absorbing and prim.name == "div":
+
+            def fn(a: Any, b: Any) -> Any:
+                return tf.where(a == 0, zero, a / b)
+
+        else:
+            fn = _op(tf, prim.tf)
+        self.raw[key] = fn
+        return fn
+
+    def times(self, upstream: Any, partial: Any) -> Any:
+        """``upstream · partial`` with the 0·∞ rule."""
+        if type(partial) is float:  # a constant partial (+, -, neg, sign)
+            if partial == 1:
+                return upstream
+            if partial == -1:
+                return self.apply_in_partial(_NEG, [upstream])
+        if self.differentiable:
+            return self.apply(MUL_ABSORBING, [upstream, partial])
+        return self._raw(MUL_ABSORBING)(upstream, self.tensor(partial))
+
+    def _custom(self, prim: Primitive) -> Any:
+        raw = self._raw(prim)
+        ops = self
+
+        @self.tf.custom_gradient
+        def op(*xs: Any) -> Any:
+            y = raw(*xs)
+
+            def grad(upstream: Any) -> list:
+                if ops.differentiable:
+                    # the output again, as an op of the inputs: ``y`` itself
+                    # is not connected to them on an outer tape
+                    out = _LazyOut(ops, prim, xs)
+                else:
+                    out = _Tensor(y, ops)
+                partials = prim.partials(*(_Tensor(x, ops) for x in xs), out)
+                return [ops.times(upstream, p) for p in partials]
+
+            return y, grad
+
+        return op
+
+
+def _translate(
+    tf: Any, order: list[Node], variables: dict[str, Any], dtype: Any, differentiable: bool
+) -> dict:
     """Every node of ``order`` as a tensor: one loop, children first."""
-    ops: dict[str, Any] = {}
+    ops = _Ops(tf, dtype, differentiable)
     tensors: dict[Node, Any] = {}
     for node in order:
         op = node.op
@@ -124,10 +271,7 @@ def _translate(tf: Any, order: list[Node], variables: dict[str, Any], dtype: Any
         elif op == "var":
             tensors[node] = variables[node.name]
         else:
-            fn = ops.get(op)
-            if fn is None:
-                fn = ops[op] = _op(tf, node.prim.tf)
-            tensors[node] = fn(*(tensors[a] for a in node.args))
+            tensors[node] = ops.apply(node.prim, [tensors[a] for a in node.args])
     return tensors
 
 
@@ -159,7 +303,7 @@ def gradient(
     tf, order, variables, tf_dtype = _prepare(graph, point, wrt, dtype)
     sources = [variables[name] for name in wrt]
     with tf.GradientTape() as tape:
-        f = tf.convert_to_tensor(_translate(tf, order, variables, tf_dtype)[graph.root])
+        f = tf.convert_to_tensor(_translate(tf, order, variables, tf_dtype, False)[graph.root])
     grads = _first_derivatives(tf, tape, f, sources)
     value = _number(f)
     grad = {name: 0.0 if g is None else _number(g) for name, g in zip(wrt, grads, strict=True)}
@@ -177,7 +321,8 @@ def hessian(
     sources = [variables[name] for name in wrt]
     with tf.GradientTape(persistent=True) as outer:
         with tf.GradientTape() as inner:
-            f = tf.convert_to_tensor(_translate(tf, order, variables, tf_dtype)[graph.root])
+            tensors = _translate(tf, order, variables, tf_dtype, True)
+            f = tf.convert_to_tensor(tensors[graph.root])
         # computed inside the outer tape, so that it can be differentiated again
         grads = _first_derivatives(tf, inner, f, sources)
     rows: dict[str, dict[str, float]] = {}
