@@ -159,6 +159,13 @@ def _derivative_options(f: Callable) -> Callable:
             default=None,
             help="tensorflow mode: float64 (default) or float32, TensorFlow's own default.",
         ),
+        click.option(
+            "--digits",
+            type=int,
+            default=None,
+            metavar="N",
+            help="mpmath mode: working precision in decimal digits, 15 to 10000 [default: 50].",
+        ),
     ]
     for option in reversed(options):
         f = option(f)
