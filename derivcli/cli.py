@@ -87,7 +87,8 @@ def cli() -> None:
       derivcli compare "sin(x^2)" --at x=3               # every mode side by side
 
     Modes (--mode): numeric (finite differences), forward, dual, reverse
-    (the default, backpropagation) and tensorflow. Output (--format): a
+    (the default, backpropagation), tensorflow and mpmath (arbitrary
+    precision, correctly rounded). Output (--format): a
     table, json or csv. Exit codes: 0 success, 1 the mathematics failed at
     the point or a mode is unavailable, 2 bad usage or an expression that
     does not parse, 4 a disagreement found by 'compare --check'. Run
@@ -380,10 +381,10 @@ def compare_command(
     tolerance: float | None,
     fmt: str,
 ) -> None:
-    """Every mode side by side, measured against the exact (forward) result.
+    """Every mode side by side, measured against the correctly rounded (mpmath) result.
 
     One row per mode: the value, each derivative, the largest error against
-    the symbolic forward mode (absolute and in ulps), the median time of the
+    the mpmath mode (absolute and in ulps), the median time of the
     computation and its cost (evaluations of f or passes over the graph).
     A mode that cannot run here is listed as skipped.
 
@@ -399,7 +400,8 @@ def compare_command(
     Exit codes: 0 every mode agrees (or --check not given); 4 with --check,
     some mode differs from the reference by more than its tolerance: 1e-12
     relative for the exact modes, the numeric mode's own error estimate for
-    numeric, or --tolerance T for every mode; 1 and 2 as for every command.
+    numeric, or --tolerance T for every mode; 1 with --check when no mode
+    ran (all skipped), and 1 and 2 as for every command.
     """
     from .compare import compare, parse_modes
 
@@ -413,6 +415,9 @@ def compare_command(
         tolerance=tolerance,
     )
     _emit(result, fmt)
+    if check and all(row.skipped is not None for row in result.rows):
+        _fail("compare --check ran no mode (every one was skipped), so nothing was checked; "
+              "add a mode that runs here to --modes", code=EXIT_MATH)  # fmt: skip
     if check and not result.agree:
         late = result.disagreeing
         click.echo(

@@ -73,6 +73,8 @@ class _Function:
         self.root = graph.root
         self.point = dict(point)
         self.count = 0
+        #: the largest finite |f| met since it was last reset
+        self.seen = 0.0
 
     def __call__(self, shifts: dict[str, float]) -> float:
         """f at the point moved by ``shifts`` (absolute steps per variable).
@@ -83,7 +85,10 @@ class _Function:
         moved = dict(self.point)
         for name, h in shifts.items():
             moved[name] = moved[name] + h
-        return evaluate_all(self.order, moved, strict=False)[self.root]
+        value = evaluate_all(self.order, moved, strict=False)[self.root]
+        if abs(value) > self.seen:
+            self.seen = abs(value)
+        return value
 
     def bounded(self, moved: dict[str, float]) -> tuple[float, float]:
         """f at the point with the variables of ``moved`` set to those values,
@@ -91,7 +96,10 @@ class _Function:
         self.count += 1
         point = dict(self.point)
         point.update(moved)
-        return evaluate_bounded(self.order, point)
+        value, bound = evaluate_bounded(self.order, point)
+        if abs(value) > self.seen:
+            self.seen = abs(value)
+        return value, bound
 
 
 def evaluate_bounded(order: list[Node], point: dict[str, float]) -> tuple[float, float]:
@@ -254,12 +262,40 @@ def unreliable(value: float, estimate: float | None, zero_scale: float = 0.0) ->
     """Whether an entry's error estimate exceeds :data:`RELIABLE` of its
     magnitude. An entry of exactly 0 (differences that cancelled exactly) is
     measured against ``zero_scale`` instead: the size a derivative of f has
-    at this point (``|f| / max(|x|, 1)`` per order). A NaN entry is reported
-    as such, not as unreliable."""
+    here (the largest |f| met over the steps, divided by ``max(|x|, 1)`` per
+    order), and never against less than the smallest normal double. A NaN
+    entry is reported as such, not as unreliable."""
     if estimate is None or value != value:
         return False
-    magnitude = abs(value) if value != 0 else zero_scale
+    magnitude = abs(value) if value != 0 else max(zero_scale, sys.float_info.min)
     return not estimate <= RELIABLE * magnitude
+
+
+#: operations whose result may underflow (sums and differences are exact there)
+_MAY_UNDERFLOW = frozenset({"add", "sub", "neg", "abs", "sign"})
+
+
+def underflow_warnings(order: list[Node], point: dict[str, float]) -> list[str]:
+    """A warning when evaluating f at the point underflows (a product, a
+    power or an exp below the smallest normal double from non-zero
+    arguments): finite differences of f cannot see derivatives that small."""
+    values = evaluate_all(order, point, strict=False)
+    for node in order:
+        if not node.args or node.op in _MAY_UNDERFLOW:
+            continue
+        v = values[node]
+        args = [values[a] for a in node.args]
+        if abs(v) < sys.float_info.min and all(a != 0 and math.isfinite(a) for a in args):
+            from ..graph import to_infix, variables_of
+            from ..numbers import shorten, text_number
+
+            where = ", ".join(f"{n} = {text_number(point[n])}" for n in variables_of(node))
+            return [
+                f"{shorten(to_infix(node))} underflows at {where} (below the smallest normal "
+                "double): finite differences of f cannot resolve derivatives that small; "
+                "--mode mpmath can"
+            ]
+    return []
 
 
 def unreliable_warning(what: str, value: float, estimate: float) -> str:
@@ -423,18 +459,20 @@ def gradient(
     f = _Function(graph, point)
     fx = evaluate_all(f.order, point)[graph.root]  # strict: domain errors
     f.count += 1
-    grad, errors = {}, {}
+    grad, errors, sizes = {}, {}, {}
     for name in wrt:
         if name not in present:
-            grad[name], errors[name] = 0.0, 0.0
+            grad[name], errors[name], sizes[name] = 0.0, 0.0, 0.0
             continue
+        f.seen = abs(fx)
         grad[name], errors[name] = _first(f, fx, name, scheme, step)
+        sizes[name] = f.seen / _scale(point[name])
     result = gradient_result(
         NAME, graph, point, wrt, fx, grad, evaluations=f.count, error_estimate=errors
     )
     if math.isfinite(fx):
-        scales = {name: abs(fx) / _scale(point[name]) for name in wrt}
-        _flag_unreliable(result, grad, errors, scales)
+        _flag_unreliable(result, grad, errors, sizes)
+        result.warnings.extend(underflow_warnings(f.order, point))
     return result
 
 
@@ -455,12 +493,15 @@ def hessian(
     f0 = f.bounded({}) if scheme == DEFAULT_SCHEME else (fx, 0.0)
     rows: dict[str, dict[str, float]] = {name: {} for name in wrt}
     errors: dict[str, dict[str, float]] = {name: {} for name in wrt}
+    sizes: dict[tuple[str, str], float] = {}
     for i, a in enumerate(wrt):
         for b in wrt[i:]:
+            f.seen = abs(fx)
             if a in present and b in present:
                 d, e = _second(f, f0, a, b, scheme, step)
             else:
                 d, e = 0.0, 0.0
+            sizes[a, b] = f.seen / (_scale(point[a]) * _scale(point[b]))
             rows[a][b] = rows[b][a] = d
             errors[a][b] = errors[b][a] = e
     rows = {a: {b: rows[a][b] for b in wrt} for a in wrt}
@@ -481,11 +522,10 @@ def hessian(
         result.unreliable.extend(first.unreliable)
         result.warnings.extend(w for w in first.warnings if w not in result.warnings)
         pairs = [(a, b) for i, a in enumerate(wrt) for b in wrt[i:]]
-        scales = {(a, b): abs(fx) / (_scale(point[a]) * _scale(point[b])) for a, b in pairs}
         _flag_unreliable(
             result,
             {(a, b): rows[a][b] for a, b in pairs},
             {(a, b): errors[a][b] for a, b in pairs},
-            scales,
+            sizes,
         )
     return result
