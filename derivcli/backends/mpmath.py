@@ -10,9 +10,10 @@ cannot (``(1 - cos(x))/x^2`` at ``x = 1e-5``).
 
 * ``digits`` (``--digits N``, default 50, between :data:`MIN_DIGITS` and
   :data:`MAX_DIGITS`) is the working precision in decimal digits. Every
-  graph is evaluated twice, at ``N`` and at ``N + CHECK_DIGITS`` digits; an
-  entry whose nearest double differs between the two carries a warning (the
-  higher precision's value is reported).
+  graph is evaluated twice, at ``N`` and at ``N + CHECK_DIGITS`` digits;
+  where a nearest double differs between the two, the precision is doubled
+  until two consecutive precisions agree (Ziv's strategy, a few times at
+  most); an entry still unsettled then carries a warning.
 * The value is evaluated strictly: where the formula is undefined at the
   point (``log(-1)``, ``1/0``) a ``DomainError`` names the sub-expression,
   as in every mode. Derivative graphs are evaluated IEEE style: ``nan`` and
@@ -43,8 +44,10 @@ from . import gradient_result, hessian_result
 NAME = "mpmath"
 DEFAULT_DIGITS = 50
 MIN_DIGITS, MAX_DIGITS = 15, 10_000
-#: the second evaluation's extra digits, to check the rounding
+#: the second evaluation's extra digits, to check the rounding, and how many
+#: times the precision may then be doubled until the rounding settles
 CHECK_DIGITS = 20
+ESCALATIONS = 4
 #: magnitudes (in bits of exponent) beyond which a number is taken as infinite
 #: (or as zero, below the negative)
 MAX_MAG = 2**24
@@ -236,8 +239,18 @@ def _mpf(ctx: Any, value: float) -> Any:
     return ctx.mpf(value)
 
 
+#: operations whose result is exact at our precisions when their arguments
+#: are (doubles at 50+ digits); the others round
+_EXACT_OPS = frozenset({"add", "sub", "mul", "neg", "abs", "sign"})
+
+
 def evaluate_mp(
-    ctx: Any, order: list[Node], point: dict[str, float], *, strict: bool
+    ctx: Any,
+    order: list[Node],
+    point: dict[str, float],
+    *,
+    strict: bool,
+    lost: list[float] | None = None,
 ) -> dict[Node, Any]:
     """Every node of ``order`` (a topological order) in ``ctx``'s precision.
 
@@ -245,8 +258,16 @@ def evaluate_mp(
     ``DomainError`` naming the node, as ``graph.evaluate_all`` does.
     Otherwise (derivative graphs) non-finite values flow on, and the 0·∞
     rule applies: ``0 * b``, ``a * 0`` and ``0 / b`` are 0.
+
+    ``lost`` (a one-element list) receives the most bits that cancellation
+    took from a rounded operand (a sum of rounded numbers that is far smaller
+    than they are, or a function of rounded numbers that came out 0):
+    infinite when nothing was left, so the caller knows to raise the
+    precision even where two precisions happen to round alike.
     """
     values: dict[Node, Any] = {}
+    rounded: set[Node] = set()
+    worst = 0.0
     for node in order:
         op = node.op
         if op == "const":
@@ -272,6 +293,21 @@ def evaluate_mp(
             if reason is not None:
                 raise domain_error(node, point, reason)
         values[node] = out
+        inexact = any(a in rounded for a in node.args)
+        if inexact or op not in _EXACT_OPS:
+            rounded.add(node)
+        if (
+            lost is not None
+            and inexact
+            and len(set(node.args)) == len(node.args)  # a - a is exactly 0
+            and all(a != 0 and ctx.isfinite(a) for a in args)
+        ):
+            if out == 0:
+                worst = math.inf
+            elif op in ("add", "sub") and ctx.isfinite(out):
+                worst = max(worst, max(ctx.mag(a) for a in args) - ctx.mag(out))
+    if lost is not None:
+        lost[0] = max(lost[0], worst)
     return values
 
 
@@ -317,38 +353,56 @@ def _first_graphs(graph: Graph, wrt: tuple[str, ...]) -> tuple[list[Node], int]:
 
 def _evaluate(
     graph: Graph, point: dict, graphs: list[Node], digits: int
-) -> tuple[Any, list[float], list[str], list[str]]:
-    """The value and ``graphs`` at ``point``: the value and each graph's value
-    rounded to doubles, their digits, and warnings for roundings that the
-    check at higher precision changed."""
+) -> tuple[tuple[float, str], list[float], list[str], list[int], int]:
+    """The value and ``graphs`` at ``point``, rounded to doubles, with their
+    digits as text.
+
+    Ziv's strategy: evaluate at ``digits`` and at ``digits + CHECK_DIGITS``;
+    where a rounding differs, evaluate again with the precision doubled (at
+    most :data:`ESCALATIONS` times, up to :data:`MAX_DIGITS`) until two
+    consecutive precisions round alike. Returns the value and its text, the
+    doubles, their texts, the indices still unstable at the end (-1 for the
+    value), and the last precision used."""
     mpmath = import_mpmath()
-    results = []
-    for dps in (digits, digits + CHECK_DIGITS):
+    order_value, order_graphs = topo_order(graph.root), topo_order(graphs)
+
+    def at(dps: int) -> tuple[Any, list[Any], bool]:
+        """The numbers at ``dps`` digits, and whether cancellation left fewer
+        than 20 digits somewhere."""
         ctx = mpmath.MPContext()
         ctx.dps = dps
-        value = evaluate_mp(ctx, topo_order(graph.root), point, strict=True)[graph.root]
-        values = evaluate_mp(ctx, topo_order(graphs), point, strict=False)
-        results.append((ctx, value, [values[g] for g in graphs]))
-    (_, low_value, low), (ctx, value, high) = results
-    doubles = [to_double(v) for v in high]
-    unstable = [
-        i for i, (a, b) in enumerate(zip(low, high)) if not _same(to_double(a), to_double(b))
-    ]
-    if not _same(to_double(low_value), to_double(value)):
-        unstable.append(-1)
-    texts = [_digits_text(ctx, v, digits) for v in high]
-    return (to_double(value), _digits_text(ctx, value, digits)), doubles, texts, unstable
+        lost = [0.0]
+        value = evaluate_mp(ctx, order_value, point, strict=True, lost=lost)[graph.root]
+        values = evaluate_mp(ctx, order_graphs, point, strict=False, lost=lost)
+        return ctx, [value] + [values[g] for g in graphs], lost[0] > ctx.prec - 64
+
+    dps = digits
+    _, previous, _ = at(dps)
+    for attempt in range(ESCALATIONS + 1):
+        dps = min(digits + CHECK_DIGITS if attempt == 0 else 2 * dps, MAX_DIGITS + CHECK_DIGITS)
+        ctx, current, cancelled = at(dps)
+        unstable = [
+            i - 1
+            for i, (a, b) in enumerate(zip(previous, current))
+            if cancelled or not _same(to_double(a), to_double(b))
+        ]
+        if not unstable or dps >= MAX_DIGITS + CHECK_DIGITS:
+            break
+        previous = current
+    doubles = [to_double(v) for v in current]
+    texts = [_digits_text(ctx, v, max(digits, dps - CHECK_DIGITS)) for v in current]
+    return (doubles[0], texts[0]), doubles[1:], texts[1:], unstable, dps
 
 
 def _same(a: float, b: float) -> bool:
     return a == b or (a != a and b != b)
 
 
-def _precision_warning(what: str, digits: int) -> str:
+def _precision_warning(what: str, dps: int) -> str:
     return (
-        f"{what} changed between {digits} and {digits + CHECK_DIGITS} digits of working "
-        f"precision, so it may not be correctly rounded; raise --digits (e.g. --digits "
-        f"{min(4 * digits, MAX_DIGITS)})"
+        f"{what} could not be confirmed at {dps} digits of working precision (cancellation "
+        "left too few digits, or the rounding changed with the precision), so it may not "
+        f"be correctly rounded; raise --digits (at most {MAX_DIGITS})"
     )
 
 
@@ -357,13 +411,13 @@ def gradient(
 ) -> Gradient:
     digits = check_digits(digits)
     graphs, passes = _first_graphs(graph, wrt)
-    (value, value_text), numbers, texts, unstable = _evaluate(graph, point, graphs, digits)
+    (value, value_text), numbers, texts, unstable, dps = _evaluate(graph, point, graphs, digits)
     result = gradient_result(
         NAME, graph, point, wrt, value, dict(zip(wrt, numbers)), evaluations=passes
     )
     result.digits = {"value": value_text, "gradient": dict(zip(wrt, texts))}
     result.warnings.extend(
-        _precision_warning("the value" if i < 0 else f"the derivative by {wrt[i]}", digits)
+        _precision_warning("the value" if i < 0 else f"the derivative by {wrt[i]}", dps)
         for i in unstable
     )
     return result
@@ -386,7 +440,7 @@ def hessian(
             else:
                 seconds.append(derivative(g, wrt[j]))
                 passes += 1
-    (value, value_text), numbers, texts, unstable = _evaluate(
+    (value, value_text), numbers, texts, unstable, dps = _evaluate(
         graph, point, firsts + seconds, digits
     )
     n = len(wrt)
@@ -413,5 +467,5 @@ def hessian(
         else:
             i, j = keys[k - n]
             what = f"the second derivative by {wrt[i]},{wrt[j]}"
-        result.warnings.append(_precision_warning(what, digits))
+        result.warnings.append(_precision_warning(what, dps))
     return result
