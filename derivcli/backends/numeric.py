@@ -61,8 +61,10 @@ DEPTH = 4
 TINY_X = 2.0**-20
 #: an error estimate above this fraction of the entry's magnitude is a warning
 RELIABLE = 1e-6
-#: a sequence stops once rounding shows at this fraction of the result
+#: a sequence stops once rounding shows at this fraction of the result, or
+#: after this many steps if the differences no longer change at all
 STALE = 1e-9
+LINEAR_ROWS = 16
 
 
 class _Function:
@@ -75,6 +77,7 @@ class _Function:
         self.count = 0
         #: the largest finite |f| met since it was last reset
         self.seen = 0.0
+        self._plan: _Plan | None = None
 
     def __call__(self, shifts: dict[str, float]) -> float:
         """f at the point moved by ``shifts`` (absolute steps per variable).
@@ -96,7 +99,9 @@ class _Function:
         self.count += 1
         point = dict(self.point)
         point.update(moved)
-        value, bound = evaluate_bounded(self.order, point)
+        if self._plan is None:
+            self._plan = _Plan(self.order)
+        value, bound = self._plan(point)
         if abs(value) > self.seen:
             self.seen = abs(value)
         return value, bound
@@ -107,41 +112,74 @@ def evaluate_bounded(order: list[Node], point: dict[str, float]) -> tuple[float,
     rounding error: every operation adds ``EPS*|result| + TINY`` and passes on
     its arguments' bounds times the magnitude of its partials (a running
     error analysis, Wilkinson's). Leaves are exact."""
-    values: dict[Node, float] = {}
-    bounds: dict[Node, float] = {}
-    v = e = math.nan
-    for node in order:
-        op = node.op
-        if op == "const":
-            v, e = node.value, 0.0
-        elif op == "var":
-            v, e = point[node.name], 0.0
-        else:
-            args = [values[a] for a in node.args]
-            v = node.prim.fn(*args)
-            if v - v != 0:
-                e = math.inf
+    return _Plan(order)(point)
+
+
+_ADD, _SUB, _NEG, _MUL, _DIV, _OTHER, _CONST, _VAR = range(8)
+_CODES = {"add": _ADD, "sub": _SUB, "neg": _NEG, "mul": _MUL, "div": _DIV}
+
+
+class _Plan:
+    """``evaluate_bounded`` compiled once for a graph: a flat list of steps
+    with argument positions, so each of the many evaluations is one loop
+    over lists."""
+
+    def __init__(self, order: list[Node]) -> None:
+        position = {node: i for i, node in enumerate(order)}
+        self.steps = []
+        for node in order:
+            if node.op == "const":
+                self.steps.append((_CONST, node.value, None, ()))
+            elif node.op == "var":
+                self.steps.append((_VAR, node.name, None, ()))
             else:
-                errs = [bounds[a] for a in node.args]
-                e = EPS * abs(v) + TINY
-                if op == "add" or op == "sub":
-                    e += errs[0] + errs[1]
-                elif op == "neg":
-                    e = errs[0]
-                elif op == "mul":
-                    e += abs(args[1]) * errs[0] + abs(args[0]) * errs[1]
-                elif op == "div":
-                    e += (errs[0] + abs(v) * errs[1]) / abs(args[1])
-                elif any(errs):
-                    partials = node.prim.partials(*args, v)
-                    for p, ea in zip(partials, errs):
-                        if ea:
-                            e += abs(float(p)) * ea
+                code = _CODES.get(node.op, _OTHER)
+                args = tuple(position[a] for a in node.args)
+                self.steps.append((code, node.prim.fn, node.prim, args))
+
+    def __call__(self, point: dict[str, float]) -> tuple[float, float]:
+        n = len(self.steps)
+        values = [0.0] * n
+        bounds = [0.0] * n
+        inf = math.inf
+        v = e = math.nan
+        for i, (code, what, prim, at) in enumerate(self.steps):
+            if code == _CONST:
+                v, e = what, 0.0
+            elif code == _VAR:
+                v, e = point[what], 0.0
+            elif code == _NEG:
+                j = at[0]
+                v, e = -values[j], bounds[j]
+            else:
+                args = [values[j] for j in at]
+                v = what(*args)
+                if v - v != 0:
+                    e = inf
+                elif code == _ADD or code == _SUB:
+                    e = EPS * abs(v) + TINY + bounds[at[0]] + bounds[at[1]]
+                elif code == _MUL:
+                    e = (EPS * abs(v) + TINY + abs(args[1]) * bounds[at[0]]
+                         + abs(args[0]) * bounds[at[1]])  # fmt: skip
+                elif code == _DIV:
+                    e = (
+                        EPS * abs(v)
+                        + TINY
+                        + (bounds[at[0]] + abs(v) * bounds[at[1]]) / abs(args[1])
+                    )
+                else:
+                    e = EPS * abs(v) + TINY
+                    errs = [bounds[j] for j in at]
+                    if any(errs):
+                        partials = prim.partials(*args, v)
+                        for p, ea in zip(partials, errs):
+                            if ea:
+                                e += abs(float(p)) * ea
                 if e != e:
-                    e = math.inf
-        values[node] = v
-        bounds[node] = e
-    return v, e
+                    e = inf
+            values[i] = v
+            bounds[i] = e
+        return v, e
 
 
 def _scale(x: float) -> float:
@@ -187,10 +225,16 @@ class _Tableau:
         # rounding alone exceeds the best estimate (and shows at 1e-9 of the
         # result), and the differences agree with the best: smaller steps
         # have nothing left to show
+        # or, far enough down, the differences are the best to rounding: f is
+        # linear on the steps' scale
         if (
             noise > 10 * self.best_estimate
             and noise > STALE * max(abs(self.best), self.size)
             and abs(d - self.best) <= 2 * (noise + self.best_estimate)
+        ) or (
+            len(self.rows) >= LINEAR_ROWS
+            and self.best != 0
+            and abs(d - self.best) <= 4 * EPS * abs(self.best)
         ):
             self._stale += 1
         else:
@@ -271,17 +315,21 @@ def unreliable(value: float, estimate: float | None, zero_scale: float = 0.0) ->
     return not estimate <= RELIABLE * magnitude
 
 
-#: operations whose result may underflow (sums and differences are exact there)
-_MAY_UNDERFLOW = frozenset({"add", "sub", "neg", "abs", "sign"})
+#: operations whose result underflows from non-zero arguments (sums and
+#: differences are exact below the normal range)
+_MAY_UNDERFLOW = frozenset({"mul", "div", "pow", "exp", "sigmoid"})
 
 
 def underflow_warnings(order: list[Node], point: dict[str, float]) -> list[str]:
-    """A warning when evaluating f at the point underflows (a product, a
-    power or an exp below the smallest normal double from non-zero
-    arguments): finite differences of f cannot see derivatives that small."""
+    """A warning when f itself is below the normal range at the point
+    because an operation underflowed (a product, a power or an exp below the
+    smallest normal double, from non-zero arguments): finite differences of
+    f cannot see derivatives that small."""
     values = evaluate_all(order, point, strict=False)
+    if not abs(values[order[-1]]) < sys.float_info.min:
+        return []
     for node in order:
-        if not node.args or node.op in _MAY_UNDERFLOW:
+        if node.op not in _MAY_UNDERFLOW:
             continue
         v = values[node]
         args = [values[a] for a in node.args]
