@@ -77,7 +77,7 @@ CONTEXT = {
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="derivcli")
 def cli() -> None:
-    """derivcli: values, gradients and Hessians of formulas, five ways.
+    """derivcli: values, gradients and Hessians of formulas, six ways.
 
     \b
       derivcli eval    "x*x*y + y + 2" --at x=3,y=4      # 42

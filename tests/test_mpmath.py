@@ -233,3 +233,18 @@ def test_cli_hessian_json_has_every_digit():
     assert data["hessian"] == {"x": {"x": 8, "y": 6}, "y": {"x": 6, "y": 0}}
     assert data["digits"]["hessian"]["x"]["y"] == "6.0"
     assert data["structural_zeros"] == [["y", "y"]]
+
+
+def test_mpmath_is_imported_only_by_its_mode():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, derivcli\n"
+        "derivcli.grad('x*y', x=1, y=2); derivcli.grad('x*y', x=1, y=2, mode='numeric')\n"
+        "print('before', 'mpmath' in sys.modules)\n"
+        "derivcli.grad('x*y', x=1, y=2, mode='mpmath')\n"
+        "print('after', 'mpmath' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.stdout.split() == ["before", "False", "after", "True"], out.stderr
