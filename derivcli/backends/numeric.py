@@ -75,8 +75,10 @@ class _Function:
         self.root = graph.root
         self.point = dict(point)
         self.count = 0
-        #: the largest finite |f| met since it was last reset
+        #: the largest finite |f - center| met since it was last reset: how
+        #: much f varies over the steps, the scale of an entry near 0
         self.seen = 0.0
+        self.center = 0.0
         self._plan: _Plan | None = None
 
     def __call__(self, shifts: dict[str, float]) -> float:
@@ -89,9 +91,13 @@ class _Function:
         for name, h in shifts.items():
             moved[name] = moved[name] + h
         value = evaluate_all(self.order, moved, strict=False)[self.root]
-        if abs(value) > self.seen:
-            self.seen = abs(value)
+        self._see(value)
         return value
+
+    def _see(self, value: float) -> None:
+        change = abs(value - self.center)
+        if change > self.seen and change < math.inf:
+            self.seen = change
 
     def bounded(self, moved: dict[str, float]) -> tuple[float, float]:
         """f at the point with the variables of ``moved`` set to those values,
@@ -102,8 +108,7 @@ class _Function:
         if self._plan is None:
             self._plan = _Plan(self.order)
         value, bound = self._plan(point)
-        if abs(value) > self.seen:
-            self.seen = abs(value)
+        self._see(value)
         return value, bound
 
 
@@ -304,14 +309,18 @@ def _best(candidates: list[tuple[float, float, float]]) -> tuple[float, float]:
 
 def unreliable(value: float, estimate: float | None, zero_scale: float = 0.0) -> bool:
     """Whether an entry's error estimate exceeds :data:`RELIABLE` of its
-    magnitude. An entry of exactly 0 (differences that cancelled exactly) is
-    measured against ``zero_scale`` instead: the size a derivative of f has
-    here (the largest |f| met over the steps, divided by ``max(|x|, 1)`` per
-    order), and never against less than the smallest normal double. A NaN
+    magnitude. An entry indistinguishable from 0 (no larger than its
+    estimate: differences that cancelled, exactly or to rounding) is
+    measured against ``zero_scale`` instead, the size a derivative of f has
+    here (how much f varies over the steps, or |f| where it does not vary at
+    all, divided by ``max(|x|, 1)`` per order), and never against less than
+    the smallest normal double. A NaN
     entry is reported as such, not as unreliable."""
     if estimate is None or value != value:
         return False
-    magnitude = abs(value) if value != 0 else max(zero_scale, sys.float_info.min)
+    magnitude = abs(value)
+    if magnitude <= estimate:
+        magnitude = max(magnitude, zero_scale, sys.float_info.min)
     return not estimate <= RELIABLE * magnitude
 
 
@@ -512,9 +521,9 @@ def gradient(
         if name not in present:
             grad[name], errors[name], sizes[name] = 0.0, 0.0, 0.0
             continue
-        f.seen = abs(fx)
+        f.seen, f.center = 0.0, fx
         grad[name], errors[name] = _first(f, fx, name, scheme, step)
-        sizes[name] = f.seen / _scale(point[name])
+        sizes[name] = (f.seen or abs(fx)) / _scale(point[name])
     result = gradient_result(
         NAME, graph, point, wrt, fx, grad, evaluations=f.count, error_estimate=errors
     )
@@ -544,12 +553,12 @@ def hessian(
     sizes: dict[tuple[str, str], float] = {}
     for i, a in enumerate(wrt):
         for b in wrt[i:]:
-            f.seen = abs(fx)
+            f.seen, f.center = 0.0, fx
             if a in present and b in present:
                 d, e = _second(f, f0, a, b, scheme, step)
             else:
                 d, e = 0.0, 0.0
-            sizes[a, b] = f.seen / (_scale(point[a]) * _scale(point[b]))
+            sizes[a, b] = (f.seen or abs(fx)) / (_scale(point[a]) * _scale(point[b]))
             rows[a][b] = rows[b][a] = d
             errors[a][b] = errors[b][a] = e
     rows = {a: {b: rows[a][b] for b in wrt} for a in wrt}
