@@ -267,7 +267,8 @@ def _measure(
     estimates = _estimates(result, kind, wrt)
     pairs: list[tuple[EntryKey, float, float]] = [((), row.value, float(reference.value))]
     pairs += [(key, v, reference_entries[key]) for key, v in row.entries.items()]
-    unreliable = {key if isinstance(key, tuple) else (key,) for key in result.unreliable}
+    flagged = getattr(result, "unreliable", [])
+    unreliable = {key if isinstance(key, tuple) else (key,) for key in flagged}
     for key, ours, exact in pairs:
         error = abs_error(ours, exact)
         row.abs_errors[key] = error
