@@ -1,4 +1,4 @@
-"""derivcli: derivatives of formulas, five ways.
+"""derivcli: derivatives of formulas, six ways.
 
 The Python API mirrors the commands; the point is a mapping::
 

@@ -16,7 +16,12 @@ from .point import check_point, parse_wrt
 from .results import Derivative, Evaluation, Gradient, Hessian
 
 #: options that belong to one mode only
-MODE_OPTIONS = {"scheme": "numeric", "step": "numeric", "dtype": "tensorflow"}
+MODE_OPTIONS = {
+    "scheme": "numeric",
+    "step": "numeric",
+    "dtype": "tensorflow",
+    "digits": "mpmath",
+}
 
 
 def as_graph(expression: str | Graph) -> Graph:

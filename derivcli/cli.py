@@ -170,7 +170,7 @@ class _Command(click.Command):
 @click.group(cls=_Group, context_settings=CONTEXT)
 @click.version_option(__version__, "-V", "--version", prog_name="derivcli")
 def cli() -> None:
-    """derivcli: values, gradients and Hessians of formulas, five ways.
+    """derivcli: values, gradients and Hessians of formulas, six ways.
 
     \b
       derivcli eval    "x*x*y + y + 2" --at x=3,y=4      # 42
@@ -181,7 +181,8 @@ def cli() -> None:
       derivcli functions                                 # the language
 
     Modes (-m/--mode): numeric (finite differences), forward, dual, reverse
-    (the default, backpropagation) and tensorflow. Output (-f/--format): a
+    (the default, backpropagation), tensorflow and mpmath (arbitrary
+    precision, correctly rounded). Output (-f/--format): a
     table, json, csv, or value (just the numbers, one per line). The point:
     -a/--at x=3,y=4; the variables: -w/--wrt x,y. An EXPRESSION of '-' (or
     none, with a pipe) is read from standard input; one that starts with '-'
@@ -276,6 +277,13 @@ def _derivative_options(f: Callable) -> Callable:
             type=click.Choice(["float64", "float32"]),
             default=None,
             help="tensorflow mode: float64 (default) or float32, TensorFlow's own default.",
+        ),
+        click.option(
+            "--digits",
+            type=int,
+            default=None,
+            metavar="N",
+            help="mpmath mode: working precision in decimal digits, 15 to 10000 [default: 50].",
         ),
     ]
     for option in reversed(options):
@@ -510,10 +518,10 @@ def compare_command(
     tolerance: float | None,
     fmt: str,
 ) -> None:
-    """Every mode side by side, measured against the exact (forward) result.
+    """Every mode side by side, measured against the correctly rounded (mpmath) result.
 
     One row per mode: the value, each derivative, the largest error against
-    the symbolic forward mode (absolute and in ulps), the median time of the
+    the mpmath mode (absolute and in ulps), the median time of the
     computation and its cost (evaluations of f or passes over the graph).
     A mode that cannot run here is listed as skipped.
 
@@ -529,7 +537,8 @@ def compare_command(
     Exit codes: 0 every mode agrees (or --check not given); 4 with --check,
     some mode differs from the reference by more than its tolerance: 1e-12
     relative for the exact modes, the numeric mode's own error estimate for
-    numeric, or --tolerance T for every mode; 1 and 2 as for every command.
+    numeric, or --tolerance T for every mode; 1 with --check when no mode
+    ran (all skipped), and 1 and 2 as for every command.
     """
     from .compare import compare, parse_modes
 
@@ -543,6 +552,9 @@ def compare_command(
         tolerance=tolerance,
     )
     _emit(result, fmt)
+    if check and all(row.skipped is not None for row in result.rows):
+        _fail("compare --check ran no mode (every one was skipped), so nothing was checked; "
+              "add a mode that runs here to --modes", code=EXIT_MATH)  # fmt: skip
     if check and not result.agree:
         late = result.disagreeing
         _echo(

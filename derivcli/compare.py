@@ -5,16 +5,20 @@ answer at very different costs: numeric differences need about 2n
 evaluations of f, forward-type modes one pass per variable, reverse mode one
 forward and one backward pass whatever the number of variables. This module
 runs the requested modes on one expression and point, times them, counts
-their cost and measures each entry against the exact reference
-(:data:`REFERENCE`, symbolic forward mode).
+their cost and measures each entry against the reference: :data:`REFERENCE`,
+the mpmath mode (the derivative graphs in 50-digit arithmetic, correctly
+rounded), so an error is the true error of a mode; the symbolic forward mode
+(:data:`FALLBACK_REFERENCE`) stands in, with a warning, only where mpmath
+cannot run.
 
 Errors
     absolute, ``|ours - reference|``, and in units in the last place of the
     reference, ``|ours - reference| / ulp(reference)``; for a reference of
     exactly 0 the unit is ``ulp(1.0)`` (2.2e-16), since ``ulp(0)`` (5e-324)
     would turn any rounding residue into an astronomic count. Two NaNs, or
-    two equal infinities, agree (error 0); a non-finite number against a
-    finite one is an infinite error.
+    two equal infinities, agree (error 0): a NaN agrees only where the
+    reference is NaN too; a non-finite number against a finite one is an
+    infinite error.
 
 Tolerances (``agrees``)
     an entry agrees when ``|ours - reference| <= tol * max(|reference|, 1)``:
@@ -23,7 +27,9 @@ Tolerances (``agrees``)
     :data:`EXACT_TOLERANCE` for the exact modes; the numeric mode may
     instead differ by its own error estimate (which bounds its true error on
     the whole oracle table). An explicit ``tolerance`` replaces both, for
-    every mode. A non-finite reference must be matched exactly.
+    every mode. A non-finite reference must be matched exactly. A numeric
+    entry flagged unreliable (its estimate above 1e-6 of its magnitude, with
+    a warning) is a disagreement whatever its error.
 
 Timing
     one untimed warm-up run (whose result is the one reported), then the
@@ -43,10 +49,13 @@ from typing import Any
 from . import backends
 from .backends import MODES
 from .errors import DerivError, ModeUnavailable, UsageError
+from .numbers import text_number
 from .results import Comparison, EntryKey, Gradient, Hessian, ModeComparison
 
-#: the exact result every mode is measured against
-REFERENCE = "forward"
+#: the correctly rounded result every mode is measured against
+REFERENCE = "mpmath"
+#: the reference where mpmath cannot run (exact up to float64 rounding)
+FALLBACK_REFERENCE = "forward"
 #: the default relative tolerance of the exact modes
 EXACT_TOLERANCE = 1e-12
 #: timed runs after the warm-up: at least MIN_REPEATS (unless a run is slow),
@@ -63,6 +72,7 @@ COST_UNITS = {
     "dual": ("pass", "passes"),
     "reverse": ("pass", "passes"),
     "tensorflow": ("pass", "passes"),
+    "mpmath": ("pass", "passes"),
 }
 
 #: how each mode's cost arises, for n variables
@@ -74,6 +84,8 @@ COST_NOTES = {
         "dual": "one plain pass, then one dual-number pass per variable: n + 1 passes",
         "reverse": "one forward and one backward pass, whatever n",
         "tensorflow": "one taped forward pass and one backward pass, whatever n",
+        "mpmath": "one symbolic forward pass per variable (n), the graphs then "
+        "evaluated in 50 and 70 digits",
     },
     "hessian": {
         "numeric": "the gradient's evaluations, then 2 to 4 per pair of variables "
@@ -84,6 +96,8 @@ COST_NOTES = {
         "then one backward pass per variable: n + 3",
         "tensorflow": "taped forward and backward pass, then one backward pass "
         "per gradient entry: n + 2",
+        "mpmath": "forward over forward (n, then one per pair i <= j), the graphs "
+        "evaluated in 50 and 70 digits",
     },
 }
 
@@ -237,8 +251,13 @@ def _measure(
     reference: Gradient | Hessian,
     reference_entries: dict,
     tolerance: float | None,
+    float_value: float,
 ) -> None:
-    """Fill ``row``'s numbers and errors from ``result``."""
+    """Fill ``row``'s numbers and errors from ``result``.
+
+    ``float_value`` is the formula evaluated in float64: a mode whose value
+    is exactly that is not blamed for the value's error (every float mode
+    shares it; the comparison warns about it once)."""
     row.value = float(result.value)
     row.entries = _entries(result, kind, wrt)
     if kind == "hessian":
@@ -248,18 +267,27 @@ def _measure(
     estimates = _estimates(result, kind, wrt)
     pairs: list[tuple[EntryKey, float, float]] = [((), row.value, float(reference.value))]
     pairs += [(key, v, reference_entries[key]) for key, v in row.entries.items()]
+    flagged = getattr(result, "unreliable", [])
+    unreliable = {key if isinstance(key, tuple) else (key,) for key in flagged}
     for key, ours, exact in pairs:
         error = abs_error(ours, exact)
         row.abs_errors[key] = error
         row.ulp_errors[key] = ulp_error(ours, exact)
         row.allowed[key] = allowed_error(row.mode, exact, estimates.get(key), tolerance)
-        if not error <= row.allowed[key]:
+        if key == () and _same(ours, float_value):
+            continue  # the formula's own float64 rounding, not the mode's
+        if not error <= row.allowed[key] or key in unreliable:
             row.out_of_tolerance.append(key)
-    row.max_abs_error = max(row.abs_errors.values())
-    row.max_ulp_error = max(row.ulp_errors.values())
+    own = [key for key in row.abs_errors if key != () or not _same(row.value, float_value)]
+    row.max_abs_error = max((row.abs_errors[key] for key in own), default=0.0)
+    row.max_ulp_error = max((row.ulp_errors[key] for key in own), default=0.0)
     row.evaluations = result.evaluations
     row.cost = _cost(row.mode, result.evaluations)
     row.warnings = list(result.warnings)
+
+
+def _same(a: float, b: float) -> bool:
+    return a == b or (a != a and b != b)
 
 
 def compare(
@@ -273,7 +301,8 @@ def compare(
     backend_for: Callable[[str], Any] | None = None,
 ) -> Comparison:
     """Run ``modes`` on ``expression`` at ``point`` and measure each against
-    :data:`REFERENCE`. ``backend_for`` (default ``backends.get_backend``,
+    :data:`REFERENCE` (or :data:`FALLBACK_REFERENCE` where mpmath cannot
+    run, with a warning). ``backend_for`` (default ``backends.get_backend``,
     looked up at each call) maps a mode to its module; a mode that raises
     ``ModeUnavailable`` is listed as skipped, with the reason."""
     from .api import prepare
@@ -289,16 +318,38 @@ def compare(
         method = backend.hessian if hessian else backend.gradient
         return lambda: method(graph, point, names)
 
+    reference_mode = REFERENCE
     try:
         reference_backend = lookup(REFERENCE)
         reference = computation(reference_backend)()
     except ModeUnavailable as exc:
-        raise ModeUnavailable(
-            f"compare measures every mode against the {REFERENCE} mode, which cannot "
-            f"run here: {exc.message}",
-            exc.detail,
-        ) from None
+        warnings.append(
+            f"the {REFERENCE} mode cannot run here ({exc.message}); every mode is measured "
+            f"against the {FALLBACK_REFERENCE} mode instead, exact only up to float64 rounding"
+        )
+        reference_mode = FALLBACK_REFERENCE
+        try:
+            reference_backend = lookup(FALLBACK_REFERENCE)
+            reference = computation(reference_backend)()
+        except ModeUnavailable as fallback:
+            raise ModeUnavailable(
+                f"compare measures every mode against the {REFERENCE} mode (or the "
+                f"{FALLBACK_REFERENCE} mode), which cannot run here: {exc.message}; "
+                f"{fallback.message}",
+                exc.detail,
+            ) from None
     reference_entries = _entries(reference, kind, names)
+    from .graph import evaluate
+
+    float_value = float(evaluate(graph.root, point, strict=False))
+    exact_value = float(reference.value)
+    if not _same(float_value, exact_value):
+        warnings.append(
+            f"the formula evaluated in float64 gives {text_number(float_value)}, the exact "
+            f"value is {text_number(exact_value)} (error {abs_error(float_value, exact_value):.1e}):"
+            " rounding in the formula itself, shared by every float mode; no mode is "
+            "blamed for it"
+        )
     if hessian:
         zeros = [tuple(pair) for pair in reference.structural_zeros]
     else:
@@ -308,7 +359,7 @@ def compare(
     for mode in modes:
         row = ModeComparison(mode=mode, cost_note=COST_NOTES[kind].get(mode, ""))
         try:
-            backend = reference_backend if mode == REFERENCE else lookup(mode)
+            backend = reference_backend if mode == reference_mode else lookup(mode)
             row.import_seconds = import_seconds(backend)
             result, row.seconds, row.first_seconds, row.repetitions = timed(computation(backend))
         except ModeUnavailable as exc:
@@ -316,7 +367,7 @@ def compare(
         except DerivError as exc:
             row.failed = exc.message
         else:
-            _measure(row, result, kind, names, reference, reference_entries, tolerance)
+            _measure(row, result, kind, names, reference, reference_entries, tolerance, float_value)
         rows.append(row)
 
     return Comparison(
@@ -324,7 +375,7 @@ def compare(
         point=dict(point),
         variables=tuple(names),
         kind=kind,
-        reference=REFERENCE,
+        reference=reference_mode,
         reference_value=float(reference.value),
         reference_entries=reference_entries,
         structural_zeros=zeros,

@@ -46,6 +46,8 @@ def to_dict(result: Evaluation | Gradient | Hessian) -> dict[str, Any]:
             list(z) if isinstance(z, tuple) else z for z in result.structural_zeros
         ]
         out["evaluations"] = result.evaluations
+        if result.digits is not None:  # mpmath mode: every digit, as text
+            out["digits"] = result.digits
     out["warnings"] = list(result.warnings)
     return out
 

@@ -49,6 +49,11 @@ class Gradient:
     #: the cost: evaluations of f (numeric) or passes over the graph
     evaluations: int | None = None
     warnings: list[str] = field(default_factory=list)
+    #: mpmath mode: the value and every entry as text with all its digits
+    digits: dict | None = None
+    #: numeric mode: the variables whose error estimate is too large to
+    #: trust the entry (each also has a warning)
+    unreliable: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -67,6 +72,11 @@ class Hessian:
     structural_zeros: list[tuple[str, str]] = field(default_factory=list)
     evaluations: int | None = None
     warnings: list[str] = field(default_factory=list)
+    #: mpmath mode: the value and every entry as text with all its digits
+    digits: dict | None = None
+    #: numeric mode: the entries (variable or pair of variables) whose error
+    #: estimate is too large to trust (each also has a warning)
+    unreliable: list = field(default_factory=list)
 
 
 #: an entry of a comparison: ``()`` the value, ``(x,)`` a gradient entry,

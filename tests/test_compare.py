@@ -17,6 +17,7 @@ from derivcli import compare as compare_module
 from derivcli.backends import MODES
 from derivcli.compare import (
     EXACT_TOLERANCE,
+    FALLBACK_REFERENCE,
     REFERENCE,
     abs_error,
     allowed_error,
@@ -28,6 +29,8 @@ from derivcli.errors import DerivError, ModeUnavailable, UsageError
 
 SEED = "x*x*y + y + 2"
 SEED_AT = "x=3,y=4"
+# finite differences of a polynomial come out exact; of this, within ~1e-14
+INEXACT = "exp(x)*y + log(y)"
 EXACT_MODES = ("forward", "dual", "reverse", "tensorflow")
 N = 50
 SUM_OF_SQUARES = " + ".join(f"x{i}^2" for i in range(1, N + 1))
@@ -67,7 +70,7 @@ def test_seed_gradient_all_modes_agree_with_the_oracle():
     assert data["expression"] == SEED
     assert data["point"] == {"x": 3, "y": 4}
     assert data["variables"] == ["x", "y"]
-    assert data["reference"] == "forward"
+    assert data["reference"] == "mpmath"
     assert data["agree"] is True
     assert [m["mode"] for m in data["modes"]] == list(MODES)
     value, gradient, _ = exact(SEED, ("x", "y"), (3.0, 4.0))
@@ -90,6 +93,7 @@ def test_seed_gradient_all_modes_agree_with_the_oracle():
     assert modes["dual"]["evaluations"] == 3
     assert modes["reverse"]["evaluations"] == 2
     assert modes["tensorflow"]["evaluations"] == 2
+    assert modes["mpmath"]["evaluations"] == 2
     # TensorFlow's one-off import is reported apart from its time
     assert modes["tensorflow"]["import_seconds"] >= 0
     assert "import_seconds" not in modes["reverse"]
@@ -186,7 +190,7 @@ def test_table_shows_the_cost_column_and_notes():
     result = run("compare", SEED, "--at", SEED_AT, "--modes", "numeric,forward,dual,reverse")
     assert result.exit_code == 0, result.stderr
     lines = result.stdout.splitlines()
-    assert lines[0] == "Gradient of x*x*y + y + 2 at x = 3, y = 4: every mode against forward"
+    assert lines[0] == "Gradient of x*x*y + y + 2 at x = 3, y = 4: every mode against mpmath"
     rows = table_rows(result.stdout)
     assert list(rows) == ["numeric", "forward", "dual", "reverse"]
     assert rows["reverse"][1:7] == ["42", "24", "10", "0", "0", "ulp"]
@@ -196,7 +200,7 @@ def test_table_shows_the_cost_column_and_notes():
     assert rows["numeric"][-2:] == ["f", "evals"]
     assert int(rows["numeric"][-3]) >= 5  # 2n + 1 evaluations of f at least
     assert "cost for n = 2 variables:" in result.stdout
-    assert "every mode that ran agrees with forward" in result.stdout
+    assert "every mode that ran agrees with mpmath" in result.stdout
 
 
 def test_table_marks_structural_zeros_the_same_in_every_row():
@@ -229,7 +233,7 @@ def test_csv_one_row_per_mode_and_entry():
 def test_planted_disagreement_exits_4():
     result = run(
         "compare",
-        SEED,
+        INEXACT,
         "--at",
         SEED_AT,
         "--modes",
@@ -241,7 +245,7 @@ def test_planted_disagreement_exits_4():
         "json",
     )
     assert result.exit_code == 4
-    assert "numeric differs from forward" in result.stderr
+    assert "numeric differs from mpmath" in result.stderr
     data = strict_json(result.stdout)  # the answer is printed all the same
     assert data["agree"] is False
     assert data["tolerance"] == 0
@@ -252,16 +256,18 @@ def test_planted_disagreement_exits_4():
 
 
 def test_disagreement_without_check_exits_0_and_is_marked():
-    result = run("compare", SEED, "--at", SEED_AT, "--modes", "numeric,forward", "--tolerance", "0")
+    result = run(
+        "compare", INEXACT, "--at", SEED_AT, "--modes", "numeric,forward", "--tolerance", "0"
+    )
     assert result.exit_code == 0
     numeric = next(line for line in result.stdout.splitlines() if line.startswith(" numeric"))
     assert "*" in numeric
-    assert "* beyond the tolerance: numeric differs from forward" in result.stdout
+    assert "* beyond the tolerance: numeric differs from mpmath" in result.stdout
 
 
 def test_as_a_script_exits_4(tmp_path):
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).parent.parent)}
-    args = ["compare", SEED, "--at", SEED_AT, "--modes", "numeric,forward", "--check"]
+    args = ["compare", INEXACT, "--at", SEED_AT, "--modes", "numeric,forward", "--check"]
 
     def script(*more: str):
         command = [sys.executable, "-m", "derivcli", *args, *more]
@@ -273,7 +279,7 @@ def test_as_a_script_exits_4(tmp_path):
     assert agree.returncode == 0, agree.stderr
     differ = script("--tolerance", "0")
     assert differ.returncode == 4, differ.stderr
-    assert differ.stderr.startswith("Disagreement: numeric differs from forward")
+    assert differ.stderr.startswith("Disagreement: numeric differs from mpmath")
 
 
 def test_nonfinite_entries_are_strict_json_and_a_disagreement():
@@ -338,18 +344,30 @@ def test_tensorflow_not_importable_is_skipped_in_the_table(monkeypatch):
     assert "tensorflow skipped: the tensorflow mode needs TensorFlow" in result.stdout
 
 
-def test_missing_reference_is_an_error(monkeypatch):
+def test_without_mpmath_the_forward_mode_is_the_reference(monkeypatch):
     monkeypatch.setattr(derivcli.backends, "get_backend", unavailable(REFERENCE))
+    result = run("compare", SEED, "--at", SEED_AT, "--modes", "reverse", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    data = strict_json(result.stdout)
+    assert data["reference"] == FALLBACK_REFERENCE == "forward"
+    assert any("measured against the forward mode instead" in w for w in data["warnings"])
+    assert by_mode(data)["reverse"]["agrees"] is True
+
+
+def test_missing_reference_is_an_error(monkeypatch):
+    monkeypatch.setattr(
+        derivcli.backends, "get_backend", unavailable(REFERENCE, FALLBACK_REFERENCE)
+    )
     result = run("compare", SEED, "--at", SEED_AT, "--modes", "reverse")
     assert result.exit_code == 1
-    assert result.stderr.startswith("Error: compare measures every mode against the forward mode")
+    assert result.stderr.startswith("Error: compare measures every mode against the mpmath mode")
 
 
 def test_unknown_mode_is_a_usage_error():
     result = run("compare", SEED, "--at", SEED_AT, "--modes", "numeric,backprop")
     assert result.exit_code == 2
     assert "unknown mode 'backprop'" in result.stderr
-    assert "numeric, forward, dual, reverse, tensorflow" in result.stderr
+    assert "numeric, forward, dual, reverse, tensorflow, mpmath" in result.stderr
 
 
 def test_negative_tolerance_is_a_usage_error():
@@ -445,3 +463,68 @@ def test_a_mode_that_fails_where_the_reference_answers_disagrees():
         "agrees": False,
     }
     assert "dual,,,,,,,false,,,failed: log(x)" in render.to_csv(result)
+
+
+# ---------------------------------------------------------------------------
+# mpmath as the reference (issue 9 §4): errors are true errors
+
+
+def test_cancellation_blames_the_float_modes_not_the_numeric_one():
+    text, at = "(1 - cos(x))/x^2", 1e-5
+    value, gradient, _ = exact(text, ("x",), (at,))
+    result = run(
+        "compare", text, "--at", f"x={at}", "--modes", "numeric,forward,dual,reverse,mpmath",
+        "--check", "--format", "json",
+    )  # fmt: skip
+    assert result.exit_code == 4
+    assert "Disagreement: forward, dual, reverse differ from mpmath" in result.stderr
+    data = strict_json(result.stdout)
+    modes = by_mode(data)
+    assert data["reference"] == "mpmath"
+    # the reference is the exact derivative, correctly rounded
+    assert modes["mpmath"]["gradient"]["x"] == gradient[0]
+    assert modes["mpmath"]["value"] == value
+    assert modes["numeric"]["agrees"] is True
+    assert math.isclose(modes["numeric"]["gradient"]["x"], gradient[0], rel_tol=1e-7)
+    for name in ("forward", "dual", "reverse"):
+        assert modes[name]["agrees"] is False
+        assert modes[name]["out_of_tolerance"] == ["gradient.x"]
+    # the float64 value of the formula is off too, for every float mode alike:
+    # said once, blamed on none
+    assert any("shared by every float mode" in w for w in data["warnings"])
+
+
+def test_a_nan_agrees_only_with_a_nan_reference():
+    # 0^x at x = 3: the derivative is 0 (the function is 0 for x > 0)
+    data = strict_json(run("compare", "0^x", "--at", "x=3", "--format", "json").stdout)
+    assert data["reference"] == "mpmath"
+    assert by_mode(data)["mpmath"]["gradient"] == {"x": 0}
+    for item in data["modes"]:
+        if "skipped" in item:
+            continue
+        finite = item["gradient"]["x"] not in ("NaN", "Infinity", "-Infinity")
+        assert item["agrees"] is finite, item
+
+
+def test_an_unreliable_numeric_entry_is_a_disagreement():
+    # abs has a kink at 0: its second difference diverges, whatever the step
+    result = run(
+        "compare", "abs(x)", "--at", "x=0", "--hessian", "--modes", "numeric,reverse",
+        "--check", "--format", "json",
+    )  # fmt: skip
+    assert result.exit_code == 4
+    assert "numeric differs from mpmath" in result.stderr
+    modes = by_mode(strict_json(result.stdout))
+    assert modes["numeric"]["agrees"] is False
+    assert "hessian.x.x" in modes["numeric"]["out_of_tolerance"]
+    assert modes["reverse"]["agrees"] is True
+
+
+def test_check_with_no_mode_run_is_not_a_success(monkeypatch):
+    monkeypatch.setattr(derivcli.backends, "get_backend", unavailable("tensorflow"))
+    result = run("compare", SEED, "--at", SEED_AT, "--modes", "tensorflow", "--check")
+    assert result.exit_code == 1
+    assert "Error: compare --check ran no mode" in result.stderr
+    # without --check the (empty) comparison is an answer like any other
+    result = run("compare", SEED, "--at", SEED_AT, "--modes", "tensorflow")
+    assert result.exit_code == 0

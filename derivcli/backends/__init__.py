@@ -31,7 +31,7 @@ from ..primitives import add, mul, times
 from ..results import Gradient, Hessian
 
 #: every mode, in the order the seed notebook teaches them
-MODES = ("numeric", "forward", "dual", "reverse", "tensorflow")
+MODES = ("numeric", "forward", "dual", "reverse", "tensorflow", "mpmath")
 DEFAULT_MODE = "reverse"
 
 
