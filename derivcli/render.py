@@ -15,7 +15,7 @@ import sys
 from typing import Any
 
 from .numbers import error_text, json_number, shorten, text_number
-from .results import Comparison, Derivative, Evaluation, Gradient, Hessian
+from .results import Comparison, Derivative, Directional, Evaluation, Gradient, Hessian, Jacobian
 
 FORMATS = ("table", "json", "csv", "value")
 #: compare has no single list of numbers to print
@@ -28,6 +28,11 @@ def _numbers(mapping: dict[str, Any]) -> dict[str, Any]:
 
 def to_dict(result: Evaluation | Gradient | Hessian) -> dict[str, Any]:
     """The JSON object of a result (keys as in DESIGN.md's contract)."""
+    special = _JSON.get(type(result))
+    if special is not None:
+        return special(result)
+    if isinstance(result, Evaluation) and result.values is not None:
+        return _evaluations_dict(result)
     out: dict[str, Any] = {
         "expression": result.expression,
         "mode": result.mode,
@@ -64,7 +69,14 @@ def to_csv(result: Evaluation | Gradient | Hessian) -> str:
         return comparison_to_csv(result)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    if isinstance(result, Hessian):
+    special = _CSV.get(type(result))
+    if special is not None:
+        special(result, writer)
+    elif isinstance(result, Evaluation) and result.values is not None:
+        writer.writerow(["output", "value"])
+        for name, v in result.values.items():
+            writer.writerow([name, text_number(v)])
+    elif isinstance(result, Hessian):
         writer.writerow(["variable", *result.variables])
         for a in result.variables:
             writer.writerow([a, *(text_number(result.hessian[a][b]) for b in result.variables)])
@@ -247,15 +259,17 @@ def _hessian_table(cells: dict[str, dict[str, str]], names: list[str]) -> Any:
 
 
 def _print_hessian(page: _Page, result: Hessian) -> None:
+    _print_matrix(page, _hessian_cells(result), list(result.variables), list(result.variables))
+
+
+def _print_matrix(page: _Page, cells: dict, rows: list[str], names: list[str]) -> None:
     """The matrix; when it is wider than the page, blocks of columns; when
     one column does not fit, one ``row,column: value`` line per entry."""
     from rich.cells import cell_len
 
-    names = list(result.variables)
-    cells = _hessian_cells(result)
     # a column is as wide as its widest cell; rich adds a fixed amount per
     # table and per column, measured once on a one- and a two-column table
-    width = {b: max(cell_len(b), *(cell_len(cells[a][b]) for a in names)) for b in names}
+    width = {b: max(cell_len(b), *(cell_len(cells[a][b]) for a in rows)) for b in names}
     one, two = names[0], names[-1]
     base = page.measure(_hessian_table(cells, [one])) - width[one]
     per_column = page.measure(_hessian_table(cells, [one, two])) - width[one] - width[two] - base
@@ -271,7 +285,7 @@ def _print_hessian(page: _Page, result: Hessian) -> None:
             blocks.append([name])
             used = base + width[name]
         else:
-            for a in names:
+            for a in rows:
                 for b in names:
                     page.line(f"{a},{b}: {cells[a][b]}")
             return
@@ -317,6 +331,13 @@ def table_text(result: Evaluation | Gradient | Hessian | Comparison, file: Any =
     if isinstance(result, Comparison):
         _print_comparison(page, result)
         return page.text()
+    special = _TABLE.get(type(result))
+    if special is not None:
+        special(page, result)
+        return page.text()
+    if isinstance(result, Evaluation) and result.values is not None:
+        _print_evaluations(page, result)
+        return page.text()
     notes = [f"value {text_number(result.value)}"]
     if isinstance(result, (Gradient, Hessian)):
         kind = "Hessian" if isinstance(result, Hessian) else "Gradient"
@@ -361,13 +382,162 @@ def to_values(result: Evaluation | Gradient | Hessian) -> str:
     """``--format value``: just the numbers, one per line, for
     ``v=$(derivcli eval "2+2")``: the value; the gradient in ``--wrt``
     order; the Hessian row by row."""
-    if isinstance(result, Hessian):
+    if isinstance(result, Jacobian):
+        numbers = [result.jacobian[f][x] for f in result.outputs for x in result.variables]
+    elif isinstance(result, Directional):
+        numbers = list(result.product.values())
+    elif isinstance(result, Evaluation) and result.values is not None:
+        numbers = list(result.values.values())
+    elif isinstance(result, Hessian):
         numbers = [result.hessian[a][b] for a in result.variables for b in result.variables]
     elif isinstance(result, Gradient):
         numbers = [result.gradient[name] for name in result.variables]
     else:
         numbers = [result.value]
     return "".join(text_number(v) + "\n" for v in numbers)
+
+
+# ---------------------------------------------------------------------------
+# Renderers of the results with several outputs, by result type
+
+
+def _evaluations_dict(result: Evaluation) -> dict[str, Any]:
+    return {
+        "expression": result.expression,
+        "mode": result.mode,
+        "point": _numbers(result.point),
+        "variables": list(result.variables),
+        "outputs": list(result.values),
+        "values": _numbers(result.values),
+        "warnings": list(result.warnings),
+    }
+
+
+def _print_evaluations(page: _Page, result: Evaluation) -> None:
+    page.line(_title("Values", result), style="bold")
+    table = _table(("output", "bold"), ("value", "right"))
+    for name, v in result.values.items():
+        table.add_row(name, text_number(v))
+    if page.fits(table):
+        page.print(table)
+    else:
+        for name, v in result.values.items():
+            page.line(f"{name}: {text_number(v)}")
+
+
+def _jacobian_dict(result: Jacobian) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "expression": result.expression,
+        "mode": result.mode,
+        "point": _numbers(result.point),
+        "variables": list(result.variables),
+        "outputs": list(result.outputs),
+        "values": _numbers(result.values),
+        "jacobian": _numbers(result.jacobian),
+    }
+    if result.error_estimate is not None:
+        out["error_estimate"] = _numbers(result.error_estimate)
+    out["structural_zeros"] = [list(z) for z in result.structural_zeros]
+    out["evaluations"] = result.evaluations
+    if result.digits is not None:
+        out["digits"] = result.digits
+    out["warnings"] = list(result.warnings)
+    return out
+
+
+def _jacobian_csv(result: Jacobian, writer: Any) -> None:
+    writer.writerow(["output", *result.variables])
+    for f in result.outputs:
+        writer.writerow([f, *(text_number(result.jacobian[f][x]) for x in result.variables)])
+
+
+def _values_text(values: dict[str, float]) -> str:
+    return ", ".join(f"{name} = {text_number(v)}" for name, v in values.items())
+
+
+def _print_jacobian(page: _Page, result: Jacobian) -> None:
+    page.line(_title("Jacobian", result), style="bold")
+    zeros = set(result.structural_zeros)
+    errors = result.error_estimate
+    if not result.variables:
+        page.line(f"no variables: {shorten(result.expression)} is constant; its Jacobian is empty")
+    else:
+        cells: dict[str, dict[str, str]] = {}
+        for f in result.outputs:
+            row = cells[f] = {}
+            for x in result.variables:
+                text = text_number(result.jacobian[f][x])
+                if (f, x) in zeros:
+                    text += NONE_MARK
+                if errors is not None:
+                    text += f" ± {error_text(errors[f][x])}"
+                row[x] = text
+        _print_matrix(page, cells, list(result.outputs), list(result.variables))
+    page.line(f"values {_values_text(result.values)}")
+    if zeros:
+        page.line("(none): the variable does not reach that output")
+
+
+_PRODUCTS = {
+    # kind: (title, the vector's name, the product's name, JSON key, rows are)
+    "jvp": ("Directional derivative", "direction", "J·v", "directional", "output"),
+    "vjp": ("Vector-Jacobian product", "cotangent", "uᵀ·J", "vjp", "variable"),
+    "hvp": ("Hessian-vector product", "direction", "H·v", "hvp", "variable"),
+}
+
+
+def _directional_dict(result: Directional) -> dict[str, Any]:
+    _title_text, vector, _name, key, _rows = _PRODUCTS[result.kind]
+    out: dict[str, Any] = {
+        "expression": result.expression,
+        "mode": result.mode,
+        "point": _numbers(result.point),
+        "variables": list(result.variables),
+        "outputs": list(result.outputs),
+    }
+    if result.kind == "hvp":
+        out["value"] = json_number(result.value)
+    else:
+        out["values"] = _numbers(result.values)
+    out[vector] = _numbers(result.vector)
+    out[key] = _numbers(result.product)
+    out["evaluations"] = result.evaluations
+    out["warnings"] = list(result.warnings)
+    return out
+
+
+def _directional_csv(result: Directional, writer: Any) -> None:
+    _title_text, _vector, _name, key, rows = _PRODUCTS[result.kind]
+    writer.writerow([rows, key])
+    for name, v in result.product.items():
+        writer.writerow([name, text_number(v)])
+
+
+def _print_directional(page: _Page, result: Directional) -> None:
+    title, vector, name, _key, rows = _PRODUCTS[result.kind]
+    numbers = ", ".join(text_number(v) for v in result.vector.values())
+    page.line(_title(title, result), style="bold")
+    page.line(f"{vector} ({', '.join(result.vector)}) = ({numbers})")
+    table = _table((rows, "bold"), (name, "right"))
+    for key, v in result.product.items():
+        table.add_row(key, text_number(v))
+    if page.fits(table):
+        page.print(table)
+    else:
+        for key, v in result.product.items():
+            page.line(f"{key}: {text_number(v)}")
+    page.line(f"values {_values_text(result.values)}")
+    unit = "pass" if result.evaluations == 1 else "passes"
+    if result.mode == "numeric":
+        unit = "f eval" if result.evaluations == 1 else "f evals"
+    page.line(f"cost: {result.evaluations} {unit} ({result.cost_note})")
+
+
+#: one renderer per kind of result (the single-output kinds above are the
+#: contract's original ones)
+_JSON = {Jacobian: _jacobian_dict, Directional: _directional_dict}
+_CSV = {Jacobian: _jacobian_csv, Directional: _directional_csv}
+_TABLE = {Jacobian: _print_jacobian, Directional: _print_directional}
 
 
 # ---------------------------------------------------------------------------
@@ -395,7 +565,9 @@ def comparison_to_dict(result: Comparison) -> dict[str, Any]:
             modes.append({"mode": row.mode, "failed": row.failed, "agrees": False})
             continue
         item: dict[str, Any] = {"mode": row.mode, "value": json_number(row.value)}
-        if result.kind == "hessian":
+        if result.kind == "jacobian":
+            item["jacobian"] = _numbers(row.jacobian or {})
+        elif result.kind == "hessian":
             item["hessian"] = _numbers(row.hessian or {})
         else:
             item["gradient"] = _numbers(row.gradient or {})
@@ -555,7 +727,7 @@ def _print_comparison(page: _Page, result: Comparison) -> None:
         cells.append(Text(row.cost))
         table.add_row(row.mode, *cells)
 
-    kind = "Hessian" if result.kind == "hessian" else "Gradient"
+    kind = result.kind.capitalize()
     where = _where(result.point)
     title = f"{kind} of {shorten(result.expression)}{' at ' + where if where else ''}"
     page.line(f"{title}: every mode against {result.reference}", style="bold")

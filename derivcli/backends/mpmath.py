@@ -38,12 +38,30 @@ from typing import Any
 
 from ..errors import MissingValue, ModeUnavailable, UsageError
 from ..graph import Graph, Node, domain_error, topo_order
-from ..results import Gradient, Hessian
-from . import gradient_result, hessian_result
+from ..results import Gradient, Hessian, Jacobian
+from . import ModeOption, gradient_result, hessian_result, jacobian_result
 
 NAME = "mpmath"
+RANK = 6
 DEFAULT_DIGITS = 50
 MIN_DIGITS, MAX_DIGITS = 15, 10_000
+OPTIONS = (
+    ModeOption(
+        "digits",
+        "mpmath mode: working precision in decimal digits, 15 to 10000 [default: 50].",
+        type=int,
+        metavar="N",
+    ),
+)
+COST_UNIT = ("pass", "passes")
+COST_NOTES = {
+    "gradient": "one symbolic forward pass per variable (n), the graphs then "
+    "evaluated in 50 and 70 digits",
+    "hessian": "forward over forward (n, then one per pair i <= j), the graphs "
+    "evaluated in 50 and 70 digits",
+    "jacobian": "one symbolic forward pass per variable (n, every output at once), the "
+    "graphs evaluated in 50 and 70 digits",
+}
 #: the second evaluation's extra digits, to check the rounding, and how many
 #: times the precision may then be doubled until the rounding settles
 CHECK_DIGITS = 20
@@ -467,5 +485,50 @@ def hessian(
         else:
             i, j = keys[k - n]
             what = f"the second derivative by {wrt[i]},{wrt[j]}"
+        result.warnings.append(_precision_warning(what, dps))
+    return result
+
+
+def jacobian(
+    program: Graph, point: dict, wrt: tuple[str, ...], *, digits: int | None = None, **options
+) -> Jacobian:
+    """The symbolic forward mode's columns (one pass per variable, every
+    output at once), evaluated with Ziv's strategy like the gradient."""
+    from ..graph import Program, evaluate_all, var
+    from .forward import ONE, ZERO, tangents
+
+    digits = check_digits(digits)
+    evaluate_all(program.steps, point)  # strict: domain errors name the node
+    present = set(program.variables)
+    m = len(program.outputs)
+    graphs: list[Node] = list(program.outputs[1:])
+    passes = 0
+    for name in wrt:
+        x_dot = tangents(program.steps, {var(name): ONE}) if name in present else {}
+        passes += name in present
+        graphs.extend(x_dot.get(out, ZERO) for out in program.outputs)
+    first = Program.of(program.outputs[0], program.source)
+    (value, value_text), numbers, texts, unstable, dps = _evaluate(first, point, graphs, digits)
+    values = [value, *numbers[: m - 1]]
+    value_texts = [value_text, *texts[: m - 1]]
+    numbers, texts = numbers[m - 1 :], texts[m - 1 :]
+    rows = {
+        f: {name: numbers[j * m + i] for j, name in enumerate(wrt)}
+        for i, f in enumerate(program.names)
+    }
+    result = jacobian_result(NAME, program, point, wrt, values, rows, evaluations=passes)
+    result.digits = {
+        "values": dict(zip(program.names, value_texts)),
+        "jacobian": {
+            f: {name: texts[j * m + i] for j, name in enumerate(wrt)}
+            for i, f in enumerate(program.names)
+        },
+    }
+    for k in unstable:
+        if k < 0 or k < m - 1:
+            what = f"the value of {program.names[k + 1]}"
+        else:
+            j, i = divmod(k - (m - 1), m)
+            what = f"the derivative of {program.names[i]} by {wrt[j]}"
         result.warnings.append(_precision_warning(what, dps))
     return result

@@ -43,13 +43,36 @@ import sys
 from collections.abc import Callable
 
 from ..errors import UsageError
-from ..graph import Graph, Node, evaluate_all, topo_order
-from ..results import Gradient, Hessian
-from . import gradient_result, hessian_result
+from ..graph import Graph, Node, Program, evaluate_all, topo_order
+from ..results import Gradient, Hessian, Jacobian
+from . import ModeOption, gradient_result, hessian_result, jacobian_result
 
 NAME = "numeric"
+RANK = 1
 SCHEMES = ("forward", "central", "richardson")
 DEFAULT_SCHEME = "richardson"
+OPTIONS = (
+    ModeOption(
+        "scheme",
+        "numeric mode: forward, central or richardson differences [default: richardson].",
+        choices=SCHEMES,
+    ),
+    ModeOption(
+        "step",
+        "numeric mode: the step h (default: scaled to |x|, never 0).",
+        type=float,
+        metavar="H",
+    ),
+)
+COST_UNIT = ("f eval", "f evals")
+COST_NOTES = {
+    "gradient": "f at the point, then 2 evaluations per variable for each step "
+    "of Richardson's extrapolation: grows with n",
+    "hessian": "the gradient's evaluations, then 2 to 4 per pair of variables "
+    "for each step: grows with n^2",
+    "jacobian": "differences per input and output, 2 evaluations of the output for each "
+    "step: grows with n·m",
+}
 EPS = sys.float_info.epsilon
 #: an absolute rounding error every operation may make (gradual underflow)
 TINY = math.ulp(0.0)
@@ -585,4 +608,35 @@ def hessian(
             {(a, b): errors[a][b] for a, b in pairs},
             sizes,
         )
+    return result
+
+
+def jacobian(
+    program: Program,
+    point: dict,
+    wrt: tuple[str, ...],
+    *,
+    scheme: str = DEFAULT_SCHEME,
+    step: float | None = None,
+    **options,
+) -> Jacobian:
+    """Differences per input for each output (each entry chooses its own
+    steps, as in :func:`gradient`): the rows, with their error estimates."""
+    evaluate_all(program.steps, point)  # strict: domain errors name the node
+    rows, errors, values, flags, own = {}, {}, [], [], []
+    evaluations = 0
+    several = len(program.outputs) > 1
+    for name, out in zip(program.names, program.outputs):
+        row = gradient(Program.of(out, program.source), point, wrt, scheme=scheme, step=step)
+        rows[name], errors[name] = row.gradient, row.error_estimate
+        values.append(row.value)
+        evaluations += row.evaluations
+        flags.extend((name, x) for x in row.unreliable)
+        prefix = f"{name}: " if several else ""
+        own.extend(prefix + w for w in row.warnings if "unreliable" in w or "underflow" in w)
+    result = jacobian_result(
+        NAME, program, point, wrt, values, rows, evaluations=evaluations, error_estimate=errors
+    )
+    result.unreliable = flags
+    result.warnings.extend(w for w in own if w not in result.warnings)
     return result

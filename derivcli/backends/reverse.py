@@ -10,11 +10,28 @@ again by a numeric reverse sweep: exact, n + 1 passes for n variables.
 
 from __future__ import annotations
 
+from ..dual import Dual
 from ..graph import Graph, evaluate_all, topo_order, var
-from ..results import Gradient, Hessian
-from . import backward, gradient_graphs, gradient_result, hessian_result, structural_zeros_hessian
+from ..results import Gradient, Hessian, Jacobian
+from . import (
+    backward,
+    gradient_result,
+    hessian_result,
+    jacobian_result,
+    program_gradient_graphs,
+    structural_zeros_hessian,
+)
 
 NAME = "reverse"
+RANK = 4
+OPTIONS = ()
+COST_UNIT = ("pass", "passes")
+COST_NOTES = {
+    "gradient": "one forward and one backward pass, whatever n",
+    "hessian": "forward and backward (2), the gradient as graphs (1), "
+    "then one backward pass per variable: n + 3",
+    "jacobian": "one forward pass, then one backward pass per output: m + 1, whatever n",
+}
 
 
 def gradient(graph: Graph, point: dict, wrt: tuple[str, ...], **options) -> Gradient:
@@ -29,7 +46,7 @@ def gradient(graph: Graph, point: dict, wrt: tuple[str, ...], **options) -> Grad
 
 def hessian(graph: Graph, point: dict, wrt: tuple[str, ...], **options) -> Hessian:
     first = gradient(graph, point, wrt)
-    grads = gradient_graphs(graph.root, wrt)
+    grads = program_gradient_graphs(graph, wrt)
     order = topo_order(grads)
     # the expression's nodes at their values, the adjoint graphs' products
     # and quotients with the 0·∞ rule (as the numeric sweep applies it)
@@ -53,3 +70,54 @@ def hessian(graph: Graph, point: dict, wrt: tuple[str, ...], **options) -> Hessi
         evaluations=2 + 1 + len(wrt),
         structural_zeros=structural_zeros_hessian(grads, wrt),
     )
+
+
+def jacobian(program: Graph, point: dict, wrt: tuple[str, ...], **options) -> Jacobian:
+    """One forward pass for every step's value, then one backward pass per
+    output: a row of the Jacobian each. m + 1 passes, whatever n."""
+    order = program.steps
+    values = evaluate_all(order, point)  # strict: domain errors name the node
+    rows = {
+        name: dict(zip(wrt, (float(g) for g in backward(order, values, out, wrt, 1.0))))
+        for name, out in zip(program.names, program.outputs)
+    }
+    outputs = [values[o] for o in program.outputs]
+    evaluations = 1 + len(program.outputs)
+    return jacobian_result(
+        NAME, program, point, wrt, outputs, rows, evaluations=evaluations, trace=(order, values)
+    )
+
+
+def vjp(program: Graph, point: dict, wrt: tuple[str, ...], cotangent: dict, **options):
+    """uᵀ·J in one backward pass: every output seeded with its ``u``.
+    Returns (values of the outputs, uᵀJ by variable, passes)."""
+    order = program.steps
+    values = evaluate_all(order, point)
+    seeds: dict = {}
+    for name, out in zip(program.names, program.outputs):
+        seeds[out] = seeds.get(out, 0.0) + cotangent[name]
+    product = backward(order, values, seeds, wrt)
+    outputs = [values[o] for o in program.outputs]
+    return outputs, dict(zip(wrt, (float(v) for v in product))), 2
+
+
+def hvp(program: Graph, point: dict, wrt: tuple[str, ...], direction: dict, **options):
+    """H·v by forward over reverse: the gradient as graphs (one symbolic
+    reverse sweep), then one pass of those graphs in dual numbers seeded with
+    v (after one dual pass of the expression for its nodes' values). Three
+    passes, whatever n. Returns (value, H·v by variable, passes)."""
+    root = program.root
+    grads = program_gradient_graphs(program, wrt)
+    seeded = dict(point)
+    for name in wrt:
+        seeded[name] = Dual(point[name], direction[name])
+    known = evaluate_all(program.steps, seeded)  # strict: domain errors name the node
+    for name in wrt:
+        known[var(name)] = seeded[name]
+    values = evaluate_all(topo_order(grads), {}, strict=False, known=known)
+    product = {}
+    for name, g in zip(wrt, grads):
+        v = values[g]
+        product[name] = float(v.eps) if type(v) is Dual else 0.0
+    value = known[root]
+    return float(getattr(value, "real", value)), product, 3
