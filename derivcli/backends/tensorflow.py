@@ -382,12 +382,14 @@ def jacobian(
     names = list(dict.fromkeys((*program.variables, *wrt)))
     variables = {name: tf.Variable(float(point.get(name, 0.0)), dtype=tf_dtype) for name in names}
     sources = [variables[name] for name in wrt]
-    with tf.GradientTape() as tape:
+    # persistent: tape.jacobian without pfor runs one backward pass per output
+    with tf.GradientTape(persistent=True) as tape:
         tensors = _translate(tf, order, variables, tf_dtype, False)
         y = tf.stack([tf.convert_to_tensor(tensors[o]) for o in program.outputs])
     columns = tape.jacobian(
         y, sources, unconnected_gradients=tf.UnconnectedGradients.NONE, experimental_use_pfor=False
     )
+    del tape
     outputs = [float(v) for v in y.numpy()]
     rows = {
         f: {
