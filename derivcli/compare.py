@@ -191,11 +191,8 @@ def import_seconds(backend: Any) -> float | None:
 
 
 def _entries(result: Gradient | Hessian, kind: str, wrt: tuple[str, ...]) -> dict:
-    if kind == "jacobian":
-        return {key: float(v) for key, v in result.entries.items()}
-    if kind == "hessian":
-        return {(a, b): float(result.hessian[a][b]) for a in wrt for b in wrt}
-    return {(name,): float(result.gradient[name]) for name in wrt}
+    """Every entry of the result, keyed as :data:`EntryKey`."""
+    return {key: float(v) for key, v in result.entries.items()}
 
 
 def _estimates(result: Gradient | Hessian, kind: str, wrt: tuple[str, ...]) -> dict:

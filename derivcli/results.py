@@ -57,6 +57,16 @@ class Gradient:
     #: trust the entry (each also has a warning)
     unreliable: list[str] = field(default_factory=list)
 
+    @property
+    def entries(self) -> dict[tuple[str, ...], float]:
+        """Every derivative keyed by entry: ``(x,)``."""
+        return {(x,): self.gradient[x] for x in self.variables}
+
+    @property
+    def jacobian(self) -> dict[str, dict[str, float]]:
+        """The one-row Jacobian of the one output ``f1``."""
+        return {"f1": dict(self.gradient)}
+
 
 @dataclass
 class Hessian:
@@ -79,6 +89,11 @@ class Hessian:
     #: numeric mode: the entries (variable or pair of variables) whose error
     #: estimate is too large to trust (each also has a warning)
     unreliable: list = field(default_factory=list)
+
+    @property
+    def entries(self) -> dict[tuple[str, ...], float]:
+        """Every second derivative keyed by entry: ``(x, y)``."""
+        return {(a, b): self.hessian[a][b] for a in self.variables for b in self.variables}
 
 
 @dataclass
@@ -106,6 +121,7 @@ class Jacobian:
 
     @property
     def entries(self) -> dict[tuple[str, str], float]:
+        """Every derivative keyed by entry: ``(output, x)``."""
         return {(f, x): self.jacobian[f][x] for f in self.outputs for x in self.variables}
 
     @property

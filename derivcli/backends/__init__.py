@@ -75,8 +75,13 @@ def get_backend(mode: str) -> ModuleType:
 # Shared by several modes
 
 
-def backward(order: list[Node], values: dict, root, wrt: tuple[str, ...], seed=None) -> list:
+def backward(
+    order: list[Node], values: dict, root, wrt: tuple[str, ...], seed=None, env: dict | None = None
+) -> list:
     """One reverse sweep: the adjoint of every ``wrt`` variable.
+
+    ``env``, if given, receives the adjoint ``x_bar`` of every step the sweep
+    reached (the reverse half of the evaluation trace).
 
     ``root`` is the node seeded with ``seed``, or a dict ``{node: seed}``
     seeding several outputs at once (a vector-Jacobian product ``uᵀJ`` in
@@ -101,7 +106,7 @@ def backward(order: list[Node], values: dict, root, wrt: tuple[str, ...], seed=N
     seeds = root if isinstance(root, dict) else {root: seed}
     if not any(isinstance(s, Node) for s in seeds.values()):
         seeds = {node: float(s) for node, s in seeds.items()}
-        return _backward_floats(order, values, seeds, wrt, active)
+        return _backward_floats(order, values, seeds, wrt, active, env)
     x_bar: dict[Node, object] = {}
     for node, s in seeds.items():
         if node in active:
@@ -117,12 +122,19 @@ def backward(order: list[Node], values: dict, root, wrt: tuple[str, ...], seed=N
                 contribution = mul(node_bar, partial)
                 previous = x_bar.get(a)
                 x_bar[a] = contribution if previous is None else add(previous, contribution)
+    if env is not None:
+        env.update(x_bar)
     zero = 0.0
     return [x_bar.get(var(name), zero) for name in wrt]
 
 
 def _backward_floats(
-    order: list[Node], values: dict, seeds: dict, wrt: tuple[str, ...], active: set
+    order: list[Node],
+    values: dict,
+    seeds: dict,
+    wrt: tuple[str, ...],
+    active: set,
+    env: dict | None = None,
 ) -> list[float]:
     """The float reverse sweep, computing what forward mode computes where a
     local partial is infinite or NaN.
@@ -208,6 +220,8 @@ def _backward_floats(
                 for key, (c, m) in contribution.items():
                     _add_term(previous, key, c, m)
                 x_bar[a] = previous
+    if env is not None:
+        env.update({n: _as_number(a) if type(a) is dict else a for n, a in x_bar.items()})
     out = []
     for name in wrt:
         adjoint = x_bar.get(var(name), 0.0)
@@ -535,7 +549,7 @@ def hessian_result(
         point=where,
     )
     if math.isfinite(value):
-        known = evaluate_all(topo_order(graph.root), point, strict=False)
+        known = evaluate_all(graph.steps, point, strict=False)
         for name in wrt:
             if name in point:
                 known[var(name)] = point[name]
@@ -574,15 +588,23 @@ def _word(v: float) -> str:
 # Many outputs: Jacobians, directional derivatives
 
 
-def program_gradient_graphs(program: Graph, wrt: tuple[str, ...]) -> list[Node]:
-    """:func:`gradient_graphs` of the program's one output, built once per
-    program and ``wrt`` (warnings and structural zeros of Hessians read them;
-    ``compare`` builds them before it times a mode)."""
-    cache = program.__dict__.setdefault("_gradient_graphs", {})
+def gradient_program(program: Graph, wrt: tuple[str, ...]) -> Graph:
+    """The gradient of the program's one output as a program of its own (one
+    output per variable of ``wrt``, by a symbolic reverse sweep), built once
+    per program and ``wrt``: warnings and structural zeros of Hessians read
+    it, reverse mode differentiates it again, ``compare`` builds it before it
+    times a mode."""
+    cache = program.__dict__.setdefault("_gradient_programs", {})
     key = tuple(wrt)
     if key not in cache:
-        cache[key] = gradient_graphs(program.root, key)
+        grads = gradient_graphs(program.root, key)
+        cache[key] = Graph(tuple(grads), key, key, program.source)
     return cache[key]
+
+
+def program_gradient_graphs(program: Graph, wrt: tuple[str, ...]) -> list[Node]:
+    """The graphs of :func:`gradient_program`."""
+    return list(gradient_program(program, wrt).outputs)
 
 
 def structural_zeros_jacobian(program: Graph, wrt: tuple[str, ...]) -> list[tuple[str, str]]:

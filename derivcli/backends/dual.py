@@ -23,7 +23,7 @@ without an evaluation.
 from __future__ import annotations
 
 from ..dual import Dual, HyperDual
-from ..graph import Graph, evaluate_all, topo_order
+from ..graph import Graph, evaluate_all
 from ..results import Gradient, Hessian, Jacobian
 from . import gradient_result, hessian_result, jacobian_result
 
@@ -47,7 +47,7 @@ def _seeded(order: list, point: dict, root, seeds: dict):
 
 
 def gradient(graph: Graph, point: dict, wrt: tuple[str, ...], **options) -> Gradient:
-    order = topo_order(graph.root)
+    order = graph.steps
     root = graph.root
     values = evaluate_all(order, point)  # strict: domain errors name the node
     value = values[root]
@@ -67,7 +67,7 @@ def gradient(graph: Graph, point: dict, wrt: tuple[str, ...], **options) -> Grad
 
 
 def hessian(graph: Graph, point: dict, wrt: tuple[str, ...], **options) -> Hessian:
-    order = topo_order(graph.root)
+    order = graph.steps
     root = graph.root
     value = evaluate_all(order, point)[root]  # strict: domain errors name the node
     evaluations = 1

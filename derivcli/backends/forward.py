@@ -119,7 +119,7 @@ def _first_derivatives(graph: Graph, wrt: tuple[str, ...]) -> tuple[list[Node], 
 def _known(graph: Graph, point: dict, wrt: tuple[str, ...]) -> dict:
     """Every node of the expression at its value (strict: domain errors name
     the node), and every variable of ``wrt``."""
-    known = evaluate_all(topo_order(graph.root), point)
+    known = evaluate_all(graph.steps, point)
     for name in wrt:
         if name in point:
             known[var(name)] = point[name]
@@ -131,7 +131,7 @@ def gradient(graph: Graph, point: dict, wrt: tuple[str, ...], **options) -> Grad
     value = known[graph.root]
     graphs, passes = _first_derivatives(graph, wrt)
     grad = dict(zip(wrt, _values(graphs, known)))
-    trace = (topo_order(graph.root), known)
+    trace = (graph.steps, known)
     return gradient_result(NAME, graph, point, wrt, value, grad, evaluations=passes, trace=trace)
 
 

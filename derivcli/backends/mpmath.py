@@ -382,7 +382,7 @@ def _evaluate(
     doubles, their texts, the indices still unstable at the end (-1 for the
     value), and the last precision used."""
     mpmath = import_mpmath()
-    order_value, order_graphs = topo_order(graph.root), topo_order(graphs)
+    order_value, order_graphs = graph.steps, topo_order(graphs)
 
     def at(dps: int) -> tuple[Any, list[Any], bool]:
         """The numbers at ``dps`` digits, and whether cancellation left fewer

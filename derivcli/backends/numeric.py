@@ -43,7 +43,7 @@ import sys
 from collections.abc import Callable
 
 from ..errors import UsageError
-from ..graph import Graph, Node, Program, evaluate_all, topo_order
+from ..graph import Graph, Node, Program, evaluate_all
 from ..results import Gradient, Hessian, Jacobian
 from . import ModeOption, gradient_result, hessian_result, jacobian_result
 
@@ -94,7 +94,7 @@ class _Function:
     """f as a function of a point, counting its evaluations."""
 
     def __init__(self, graph: Graph, point: dict[str, float]) -> None:
-        self.order = topo_order(graph.root)
+        self.order = graph.steps
         self.root = graph.root
         self.point = dict(point)
         self.count = 0

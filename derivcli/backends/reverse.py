@@ -11,10 +11,11 @@ again by a numeric reverse sweep: exact, n + 1 passes for n variables.
 from __future__ import annotations
 
 from ..dual import Dual
-from ..graph import Graph, evaluate_all, topo_order, var
+from ..graph import Graph, evaluate_all, var
 from ..results import Gradient, Hessian, Jacobian
 from . import (
     backward,
+    gradient_program,
     gradient_result,
     hessian_result,
     jacobian_result,
@@ -35,7 +36,7 @@ COST_NOTES = {
 
 
 def gradient(graph: Graph, point: dict, wrt: tuple[str, ...], **options) -> Gradient:
-    order = topo_order(graph.root)
+    order = graph.steps
     values = evaluate_all(order, point)  # strict: domain errors name the node
     grads = backward(order, values, graph.root, wrt, 1.0)
     grad = dict(zip(wrt, (float(g) for g in grads)))
@@ -47,10 +48,10 @@ def gradient(graph: Graph, point: dict, wrt: tuple[str, ...], **options) -> Grad
 def hessian(graph: Graph, point: dict, wrt: tuple[str, ...], **options) -> Hessian:
     first = gradient(graph, point, wrt)
     grads = program_gradient_graphs(graph, wrt)
-    order = topo_order(grads)
+    order = gradient_program(graph, wrt).steps
     # the expression's nodes at their values, the adjoint graphs' products
     # and quotients with the 0·∞ rule (as the numeric sweep applies it)
-    known = evaluate_all(topo_order(graph.root), point)
+    known = evaluate_all(graph.steps, point)
     for name in wrt:
         if name in point:
             known[var(name)] = point[name]
@@ -114,7 +115,7 @@ def hvp(program: Graph, point: dict, wrt: tuple[str, ...], direction: dict, **op
     known = evaluate_all(program.steps, seeded)  # strict: domain errors name the node
     for name in wrt:
         known[var(name)] = seeded[name]
-    values = evaluate_all(topo_order(grads), {}, strict=False, known=known)
+    values = evaluate_all(gradient_program(program, wrt).steps, {}, strict=False, known=known)
     product = {}
     for name, g in zip(wrt, grads):
         v = values[g]

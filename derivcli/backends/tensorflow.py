@@ -38,7 +38,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..errors import ModeUnavailable, UsageError
-from ..graph import Graph, Node, evaluate_all, topo_order
+from ..graph import Graph, Node, evaluate_all
 from ..primitives import MUL_ABSORBING, PRIMITIVES, Primitive
 from ..results import Gradient, Hessian, Jacobian
 from . import ModeOption, gradient_result, hessian_result, jacobian_result
@@ -291,7 +291,7 @@ def _translate(
 
 def _prepare(graph: Graph, point: dict, wrt: tuple[str, ...], dtype: str | None):
     dtype_name = _check_dtype(dtype)
-    order = topo_order(graph.root)
+    order = graph.steps
     # our own evaluator first: log(-1) is a DomainError naming the node,
     # before TensorFlow quietly answers nan
     evaluate_all(order, point)
