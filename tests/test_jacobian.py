@@ -224,10 +224,16 @@ def test_hvp_passes_do_not_grow_with_n(n, monkeypatch):
     # one symbolic reverse sweep, one dual pass of f, one dual pass of the gradient graphs
     assert calls == {"evaluate": 2, "sweep": 1}
     assert result.evaluations == 3
-    # and the product is right: H·1 by the row sums of the exact Hessian
-    _, _, hessian = exact(text, tuple(names), tuple(at.values()))
-    for i, x in enumerate(names):
-        assert close(result.product[x], sum(hessian[i]), 1e-13)
+    # and the product is right: H·1, the row sums of the Hessian (SymPy's
+    # for small n; for n = 50 the dual mode's hyper-dual Hessian, n(n+1)/2 passes)
+    if n <= 10:
+        _, _, hessian = exact(text, tuple(names), tuple(at.values()))
+        rows = [sum(row) for row in hessian]
+    else:
+        full = derivcli.hessian(text, at, mode="dual").hessian
+        rows = [sum(full[x].values()) for x in names]
+    for x, expected in zip(names, rows):
+        assert close(result.product[x], expected, 1e-13)
 
 
 def test_vectors_of_the_wrong_length_are_usage_errors():
