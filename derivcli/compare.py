@@ -195,15 +195,16 @@ def _entries(result: Gradient | Hessian, kind: str, wrt: tuple[str, ...]) -> dic
     return {key: float(v) for key, v in result.entries.items()}
 
 
-def _estimates(result: Gradient | Hessian, kind: str, wrt: tuple[str, ...]) -> dict:
-    estimate = result.error_estimate
-    if estimate is None:
-        return {}
-    if kind == "jacobian":
-        return {(f, x): estimate[f][x] for f in result.outputs for x in wrt}
-    if kind == "hessian":
-        return {(a, b): estimate[a][b] for a in wrt for b in wrt}
-    return {(name,): estimate[name] for name in wrt}
+def _nested(entries: dict) -> dict:
+    """Entries keyed ``(x,)`` or ``(a, b)`` as the JSON contract nests them:
+    ``{x: v}`` or ``{a: {b: v}}``."""
+    out: dict = {}
+    for key, v in entries.items():
+        if len(key) == 1:
+            out[key[0]] = v
+        else:
+            out.setdefault(key[0], {})[key[1]] = v
+    return out
 
 
 def _cost(mode: str, evaluations: int | None) -> str:
@@ -230,13 +231,8 @@ def _measure(
     shares it; the comparison warns about it once)."""
     row.value = float(result.value)
     row.entries = _entries(result, kind, wrt)
-    if kind == "jacobian":
-        row.jacobian = {f: {x: row.entries[f, x] for x in wrt} for f in result.outputs}
-    elif kind == "hessian":
-        row.hessian = {a: {b: row.entries[a, b] for b in wrt} for a in wrt}
-    else:
-        row.gradient = {name: row.entries[(name,)] for name in wrt}
-    estimates = _estimates(result, kind, wrt)
+    setattr(row, kind, _nested(row.entries))  # row.gradient, row.hessian, row.jacobian
+    estimates = getattr(result, "estimates", {})
     pairs: list[tuple[EntryKey, float, float]] = [((), row.value, float(reference.value))]
     pairs += [(key, v, reference_entries[key]) for key, v in row.entries.items()]
     flagged = getattr(result, "unreliable", [])

@@ -26,72 +26,96 @@ def _numbers(mapping: dict[str, Any]) -> dict[str, Any]:
     return {k: _numbers(v) if isinstance(v, dict) else json_number(v) for k, v in mapping.items()}
 
 
-def to_dict(result: Evaluation | Gradient | Hessian) -> dict[str, Any]:
+def to_dict(result: Any) -> dict[str, Any]:
     """The JSON object of a result (keys as in DESIGN.md's contract)."""
-    special = _JSON.get(type(result))
-    if special is not None:
-        return special(result)
-    if isinstance(result, Evaluation) and result.values is not None:
-        return _evaluations_dict(result)
+    return _renderer(_JSON, result)(result)
+
+
+def _renderer(table: dict, result: Any) -> Any:
+    """The renderer of ``result``'s kind (an evaluation of several outputs
+    is its own kind)."""
+    kind = type(result)
+    if kind is Evaluation and result.values is not None:
+        kind = "evaluations"
+    return table[kind]
+
+
+def _evaluation_dict(result: Evaluation) -> dict[str, Any]:
+    return {
+        "expression": result.expression,
+        "mode": result.mode,
+        "point": _numbers(result.point),
+        "variables": list(result.variables),
+        "value": json_number(result.value),
+        "warnings": list(result.warnings),
+    }
+
+
+def _derivatives_dict(result: Gradient | Hessian) -> dict[str, Any]:
+    """Gradient and Hessian: the value, the gradient, the Hessian if there
+    is one, then what every derivative result reports."""
     out: dict[str, Any] = {
         "expression": result.expression,
         "mode": result.mode,
         "point": _numbers(result.point),
         "variables": list(result.variables),
         "value": json_number(result.value),
+        "gradient": _numbers(result.gradient),
     }
-    if isinstance(result, (Gradient, Hessian)):
-        out["gradient"] = _numbers(result.gradient)
     if isinstance(result, Hessian):
         out["hessian"] = _numbers(result.hessian)
-    if isinstance(result, (Gradient, Hessian)):
-        if result.error_estimate is not None:
-            out["error_estimate"] = _numbers(result.error_estimate)
-        out["structural_zeros"] = [
-            list(z) if isinstance(z, tuple) else z for z in result.structural_zeros
-        ]
-        out["evaluations"] = result.evaluations
-        if result.digits is not None:  # mpmath mode: every digit, as text
-            out["digits"] = result.digits
+    if result.error_estimate is not None:
+        out["error_estimate"] = _numbers(result.error_estimate)
+    out["structural_zeros"] = [
+        list(z) if isinstance(z, tuple) else z for z in result.structural_zeros
+    ]
+    out["evaluations"] = result.evaluations
+    if result.digits is not None:  # mpmath mode: every digit, as text
+        out["digits"] = result.digits
     out["warnings"] = list(result.warnings)
     return out
 
 
-def to_json(result: Evaluation | Gradient | Hessian) -> str:
-    if isinstance(result, Comparison):
-        return json.dumps(comparison_to_dict(result), allow_nan=False, ensure_ascii=False)
+def to_json(result: Any) -> str:
     return json.dumps(to_dict(result), allow_nan=False, ensure_ascii=False)
 
 
-def to_csv(result: Evaluation | Gradient | Hessian) -> str:
-    """CSV: ``value``; ``variable,derivative``; or the Hessian as a matrix."""
+def to_csv(result: Any) -> str:
+    """CSV: ``value``; ``variable,derivative``; a matrix (Hessian, Jacobian);
+    one row per entry of a product; one row per mode and entry (compare)."""
     if isinstance(result, Comparison):
         return comparison_to_csv(result)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    special = _CSV.get(type(result))
-    if special is not None:
-        special(result, writer)
-    elif isinstance(result, Evaluation) and result.values is not None:
-        writer.writerow(["output", "value"])
-        for name, v in result.values.items():
-            writer.writerow([name, text_number(v)])
-    elif isinstance(result, Hessian):
-        writer.writerow(["variable", *result.variables])
-        for a in result.variables:
-            writer.writerow([a, *(text_number(result.hessian[a][b]) for b in result.variables)])
-    elif isinstance(result, Gradient):
-        numeric = result.error_estimate is not None
-        writer.writerow(["variable", "derivative", *(["error_estimate"] if numeric else [])])
-        for name in result.variables:
-            row = [name, text_number(result.gradient[name])]
-            if numeric:
-                row.append(text_number(result.error_estimate[name]))
-            writer.writerow(row)
-    else:
-        writer.writerow(["value"])
-        writer.writerow([text_number(result.value)])
+    _renderer(_CSV, result)(result, writer)
     return buffer.getvalue()
+
+
+def _evaluation_csv(result: Evaluation, writer: Any) -> None:
+    writer.writerow(["value"])
+    writer.writerow([text_number(result.value)])
+
+
+def _evaluations_csv(result: Evaluation, writer: Any) -> None:
+    writer.writerow(["output", "value"])
+    for name, v in result.values.items():
+        writer.writerow([name, text_number(v)])
+
+
+def _gradient_csv(result: Gradient, writer: Any) -> None:
+    numeric = result.error_estimate is not None
+    writer.writerow(["variable", "derivative", *(["error_estimate"] if numeric else [])])
+    for name in result.variables:
+        row = [name, text_number(result.gradient[name])]
+        if numeric:
+            row.append(text_number(result.error_estimate[name]))
+        writer.writerow(row)
+
+
+def _hessian_csv(result: Hessian, writer: Any) -> None:
+    writer.writerow(["variable", *result.variables])
+    for a in result.variables:
+        writer.writerow([a, *(text_number(result.hessian[a][b]) for b in result.variables)])
 
 
 DIFF_FORMATS = ("infix", "latex", "json")
@@ -322,53 +346,49 @@ def _print_gradient(page: _Page, result: Gradient) -> None:
         page.line(f"{name}: {text}" + (f" ± {error}" if numeric else ""))
 
 
-def table_text(result: Evaluation | Gradient | Hessian | Comparison, file: Any = None) -> str:
+def table_text(result: Any, file: Any = None) -> str:
     """The table of a result for people, as text for ``file`` (stdout): a
     title line, the table (or a layout that fits the width: every digit is
     always printed) and note lines. Colors only for a terminal (and never
     with ``NO_COLOR``); no line ends in spaces."""
     page = _Page(file)
-    if isinstance(result, Comparison):
-        _print_comparison(page, result)
-        return page.text()
-    special = _TABLE.get(type(result))
-    if special is not None:
-        special(page, result)
-        return page.text()
-    if isinstance(result, Evaluation) and result.values is not None:
-        _print_evaluations(page, result)
-        return page.text()
-    notes = [f"value {text_number(result.value)}"]
-    if isinstance(result, (Gradient, Hessian)):
-        kind = "Hessian" if isinstance(result, Hessian) else "Gradient"
-        page.line(_title(kind, result), style="bold")
-        if not result.variables:
-            what = "gradient" if kind == "Gradient" else "Hessian"
-            page.line(
-                f"no variables: {shorten(result.expression)} is a constant; its {what} is empty"
-            )
-        elif isinstance(result, Hessian):
-            _print_hessian(page, result)
-        else:
-            _print_gradient(page, result)
-        if result.structural_zeros:
-            notes.append(
-                "(none): the variable does not reach that derivative"
-                if isinstance(result, Hessian)
-                else "(none): the variable does not reach the expression"
-            )
-    else:
-        page.line(_title("Value", result), style="bold")
-        table = _table(("value", "right"))
-        table.add_row(text_number(result.value))
-        if page.fits(table):
-            page.print(table)
-        else:
-            page.line(f"value: {text_number(result.value)}")
-        notes = []
-    for note in notes:
-        page.line(note)
+    _renderer(_TABLE, result)(page, result)
     return page.text()
+
+
+def _print_evaluation(page: _Page, result: Evaluation) -> None:
+    page.line(_title("Value", result), style="bold")
+    table = _table(("value", "right"))
+    table.add_row(text_number(result.value))
+    if page.fits(table):
+        page.print(table)
+    else:
+        page.line(f"value: {text_number(result.value)}")
+
+
+def _print_derivatives(
+    page: _Page, result: Gradient | Hessian, kind: str, body: Any, zeros_note: str
+) -> None:
+    """Gradient and Hessian: title, the numbers (``body``), notes."""
+    page.line(_title(kind, result), style="bold")
+    if not result.variables:
+        what = "gradient" if kind == "Gradient" else "Hessian"
+        page.line(f"no variables: {shorten(result.expression)} is a constant; its {what} is empty")
+    else:
+        body(page, result)
+    page.line(f"value {text_number(result.value)}")
+    if result.structural_zeros:
+        page.line(zeros_note)
+
+
+def _print_gradient_result(page: _Page, result: Gradient) -> None:
+    note = "(none): the variable does not reach the expression"
+    _print_derivatives(page, result, "Gradient", _print_gradient, note)
+
+
+def _print_hessian_result(page: _Page, result: Hessian) -> None:
+    note = "(none): the variable does not reach that derivative"
+    _print_derivatives(page, result, "Hessian", _print_hessian, note)
 
 
 def print_table(result: Evaluation | Gradient | Hessian | Comparison, file: Any = None) -> None:
@@ -378,23 +398,12 @@ def print_table(result: Evaluation | Gradient | Hessian | Comparison, file: Any 
     target.flush()
 
 
-def to_values(result: Evaluation | Gradient | Hessian) -> str:
+def to_values(result: Any) -> str:
     """``--format value``: just the numbers, one per line, for
-    ``v=$(derivcli eval "2+2")``: the value; the gradient in ``--wrt``
-    order; the Hessian row by row."""
-    if isinstance(result, Jacobian):
-        numbers = [result.jacobian[f][x] for f in result.outputs for x in result.variables]
-    elif isinstance(result, Directional):
-        numbers = list(result.product.values())
-    elif isinstance(result, Evaluation) and result.values is not None:
-        numbers = list(result.values.values())
-    elif isinstance(result, Hessian):
-        numbers = [result.hessian[a][b] for a in result.variables for b in result.variables]
-    elif isinstance(result, Gradient):
-        numbers = [result.gradient[name] for name in result.variables]
-    else:
-        numbers = [result.value]
-    return "".join(text_number(v) + "\n" for v in numbers)
+    ``v=$(derivcli eval "2+2")``: the value (each output's); the gradient in
+    ``--wrt`` order; the Hessian and the Jacobian row by row; a product's
+    entries."""
+    return "".join(text_number(v) + "\n" for v in _renderer(_VALUES, result)(result))
 
 
 # ---------------------------------------------------------------------------
@@ -533,11 +542,39 @@ def _print_directional(page: _Page, result: Directional) -> None:
     page.line(f"cost: {result.evaluations} {unit} ({result.cost_note})")
 
 
-#: one renderer per kind of result (the single-output kinds above are the
-#: contract's original ones)
-_JSON = {Jacobian: _jacobian_dict, Directional: _directional_dict}
-_CSV = {Jacobian: _jacobian_csv, Directional: _directional_csv}
-_TABLE = {Jacobian: _print_jacobian, Directional: _print_directional}
+#: one renderer per kind of result and format
+_JSON: dict[Any, Any] = {
+    Evaluation: _evaluation_dict,
+    "evaluations": _evaluations_dict,
+    Gradient: _derivatives_dict,
+    Hessian: _derivatives_dict,
+    Jacobian: _jacobian_dict,
+    Directional: _directional_dict,
+}
+_CSV: dict[Any, Any] = {
+    Evaluation: _evaluation_csv,
+    "evaluations": _evaluations_csv,
+    Gradient: _gradient_csv,
+    Hessian: _hessian_csv,
+    Jacobian: _jacobian_csv,
+    Directional: _directional_csv,
+}
+_TABLE: dict[Any, Any] = {
+    Evaluation: _print_evaluation,
+    "evaluations": _print_evaluations,
+    Gradient: _print_gradient_result,
+    Hessian: _print_hessian_result,
+    Jacobian: _print_jacobian,
+    Directional: _print_directional,
+}
+_VALUES: dict[Any, Any] = {
+    Evaluation: lambda r: [r.value],
+    "evaluations": lambda r: list(r.values.values()),
+    Gradient: lambda r: [r.gradient[x] for x in r.variables],
+    Hessian: lambda r: [r.hessian[a][b] for a in r.variables for b in r.variables],
+    Jacobian: lambda r: [r.jacobian[f][x] for f in r.outputs for x in r.variables],
+    Directional: lambda r: list(r.product.values()),
+}
 
 
 # ---------------------------------------------------------------------------
@@ -565,12 +602,7 @@ def comparison_to_dict(result: Comparison) -> dict[str, Any]:
             modes.append({"mode": row.mode, "failed": row.failed, "agrees": False})
             continue
         item: dict[str, Any] = {"mode": row.mode, "value": json_number(row.value)}
-        if result.kind == "jacobian":
-            item["jacobian"] = _numbers(row.jacobian or {})
-        elif result.kind == "hessian":
-            item["hessian"] = _numbers(row.hessian or {})
-        else:
-            item["gradient"] = _numbers(row.gradient or {})
+        item[result.kind] = _numbers(getattr(row, result.kind) or {})
         item["max_abs_error"] = json_number(row.max_abs_error)
         item["max_ulp_error"] = json_number(row.max_ulp_error)
         item["seconds"] = row.seconds
@@ -780,3 +812,7 @@ def _print_comparison(page: _Page, result: Comparison) -> None:
 def print_comparison(result: Comparison, file: Any = None) -> None:
     """The comparison table written to ``file`` (stdout)."""
     print_table(result, file)
+
+
+_JSON[Comparison] = comparison_to_dict
+_TABLE[Comparison] = _print_comparison

@@ -67,6 +67,12 @@ class Gradient:
         """The one-row Jacobian of the one output ``f1``."""
         return {"f1": dict(self.gradient)}
 
+    @property
+    def estimates(self) -> dict[tuple[str, ...], float]:
+        """The error estimate of every entry (numeric mode), keyed as :attr:`entries`."""
+        e = self.error_estimate
+        return {} if e is None else {(x,): e[x] for x in self.variables}
+
 
 @dataclass
 class Hessian:
@@ -94,6 +100,13 @@ class Hessian:
     def entries(self) -> dict[tuple[str, ...], float]:
         """Every second derivative keyed by entry: ``(x, y)``."""
         return {(a, b): self.hessian[a][b] for a in self.variables for b in self.variables}
+
+    @property
+    def estimates(self) -> dict[tuple[str, ...], float]:
+        """The error estimate of every entry (numeric mode), keyed as :attr:`entries`."""
+        e = self.error_estimate
+        names = self.variables
+        return {} if e is None else {(a, b): e[a][b] for a in names for b in names}
 
 
 @dataclass
@@ -123,6 +136,13 @@ class Jacobian:
     def entries(self) -> dict[tuple[str, str], float]:
         """Every derivative keyed by entry: ``(output, x)``."""
         return {(f, x): self.jacobian[f][x] for f in self.outputs for x in self.variables}
+
+    @property
+    def estimates(self) -> dict[tuple[str, str], float]:
+        """The error estimate of every entry (numeric mode), keyed as :attr:`entries`."""
+        e = self.error_estimate
+        names = self.variables
+        return {} if e is None else {(f, x): e[f][x] for f in self.outputs for x in names}
 
     @property
     def value(self) -> float:
