@@ -341,3 +341,13 @@ def test_compare_jacobian_from_the_command_line():
     assert data["structural_zeros"] == [["f3", "y"]]
     table = run("compare", "x*y, x + y, sin(x)", "--at", "x=1,y=2", "--jacobian").stdout
     assert table.startswith("Jacobian of x*y, x + y, sin(x) at x = 1, y = 2: every mode against")
+
+
+@pytest.mark.parametrize("mode", ["forward", "dual", "reverse", "mpmath"])
+def test_warnings_name_their_output(mode):
+    # f2 meets the 0·∞ rule (issue 9); f1 is innocent
+    result = jacobian_at("x, sqrt(x)^2", {"x": 0.0}, mode=mode)
+    alone = derivcli.grad("sqrt(x)^2", {"x": 0.0}, mode=mode)
+    assert alone.warnings
+    assert result.warnings == [f"f2: {w}" for w in alone.warnings]
+    assert result.jacobian == {"f1": {"x": 1.0}, "f2": {"x": alone.gradient["x"]}}

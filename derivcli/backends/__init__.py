@@ -642,7 +642,10 @@ def jacobian_result(
             value,
             rows[name],
             what,
-            diagnosis=diagnose(out, point, wrt, trace=trace),
+            # each output is diagnosed on its own steps only
+            diagnosis=diagnose(
+                out, point, wrt, trace=None if trace is None else (topo_order(out), trace[1])
+            ),
             causes=causes,
             chain_rule=chain_rule,
             point=where,

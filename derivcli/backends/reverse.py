@@ -56,10 +56,8 @@ def hessian(graph: Graph, point: dict, wrt: tuple[str, ...], **options) -> Hessi
         if name in point:
             known[var(name)] = point[name]
     values = evaluate_all(order, {}, strict=False, known=known)
-    rows = {}
-    for name, g in zip(wrt, grads):
-        row = backward(order, values, g, wrt, 1.0)
-        rows[name] = dict(zip(wrt, (float(v) for v in row)))
+    # the Hessian is the Jacobian of the gradient: one backward pass per row
+    rows = _rows(gradient_program(graph, wrt), values, wrt)
     return hessian_result(
         NAME,
         graph,
@@ -73,15 +71,22 @@ def hessian(graph: Graph, point: dict, wrt: tuple[str, ...], **options) -> Hessi
     )
 
 
+def _rows(program: Graph, values: dict, wrt: tuple[str, ...]) -> dict[str, dict[str, float]]:
+    """The Jacobian of ``program`` from every step's value: one backward
+    pass per output, a row each."""
+    order = program.steps
+    return {
+        name: dict(zip(wrt, (float(g) for g in backward(order, values, out, wrt, 1.0))))
+        for name, out in zip(program.names, program.outputs)
+    }
+
+
 def jacobian(program: Graph, point: dict, wrt: tuple[str, ...], **options) -> Jacobian:
     """One forward pass for every step's value, then one backward pass per
     output: a row of the Jacobian each. m + 1 passes, whatever n."""
     order = program.steps
     values = evaluate_all(order, point)  # strict: domain errors name the node
-    rows = {
-        name: dict(zip(wrt, (float(g) for g in backward(order, values, out, wrt, 1.0))))
-        for name, out in zip(program.names, program.outputs)
-    }
+    rows = _rows(program, values, wrt)
     outputs = [values[o] for o in program.outputs]
     evaluations = 1 + len(program.outputs)
     return jacobian_result(
