@@ -11,27 +11,47 @@
   ``0``, ``a^1`` is ``a``, ``a^0`` is ``1``, ``--a`` is ``a``), written
   coefficient first, then factors in order of appearance, then a
   denominator: ``2*x*y``, ``-1/x^2``, ``1/(2*sqrt(x))``;
-* arithmetic on constants is folded.
+* arithmetic on constants is folded, but only when the result is exact and
+  finite (``2^3`` is ``8``; ``1e20 - 1``, ``0/0`` and ``1.8e308*2`` stay as
+  they are), and a function of a whole number or of ``pi``/``e`` is folded
+  when its value is a small whole number or a named constant (``log(e)`` is
+  ``1``, ``cos(0)`` is ``1``, ``exp(1)`` is ``e``).
 
-Gathering looks at most ``LIMIT`` nodes deep into a sum or a product, so
-building a node costs O(1) and a derivative graph of an N-node expression has
-O(N) nodes. Exponents are only merged where that is an identity (integer
-powers of products; never ``(x^2)^0.5`` into ``x``). The expression the user
-typed is never simplified: only derivative graphs are built here.
+How sharing survives (issue 17). The gathered form of every node (its
+coefficient and factors, or its constant and terms) is remembered, so
+gathering reads the forms of the two arguments instead of walking down
+their trees (``x*x*...*x`` a thousand deep is ``x^1000`` at O(1) a node).
+A form holds at most ``LIMIT`` factors or terms; a bigger node is an opaque
+factor. Rebuilding a canonical form can create many new nodes (a sorted
+chain of ``k`` factors that shares nothing with the chains that exist): so
+``build`` counts the nodes the canonical form would add and keeps the plain
+node (``prim(*args)`` with the trivial folds) whenever the canonical form
+costs more than ``SLACK`` nodes beyond it. Every construction thus adds O(1)
+nodes, and the simplified derivative is no bigger than the one built
+without the simplifier (``Plain``).
+
+Exponents are only merged where that is an identity (integer powers of
+products; never ``(x^2)^0.5`` into ``x``). The expression the user typed is
+never simplified: only derivative graphs are built here.
 """
 
 from __future__ import annotations
 
 import math
+import weakref
+from fractions import Fraction
 from typing import Any
 
+from . import graph as _graph
 from .graph import Node, const, make
-from .primitives import PRIMITIVES, Primitive
+from .primitives import CONSTANTS, PRIMITIVES, Primitive
 
 ADD, SUB, MUL, DIV, NEG, POW = (PRIMITIVES[n] for n in ("add", "sub", "mul", "div", "neg", "pow"))
 
-#: how many nodes of a sum or product are looked into when gathering
+#: how many factors of a product, or terms of a sum, a gathered form holds
 LIMIT = 24
+#: how many nodes a canonical form may add beyond the plain construction
+SLACK = 2
 
 
 def _is_int(e: float) -> bool:
@@ -39,56 +59,248 @@ def _is_int(e: float) -> bool:
 
 
 # ---------------------------------------------------------------------------
-# Products
+# Exact arithmetic on doubles: a fold only when it changes no value
 
 
-def _gather_product(
-    items: list[tuple[Node, float]],
-) -> tuple[float, dict[Node, float]]:
-    """Coefficient and ``{base: exponent}`` of the product of ``items``."""
-    coeff = 1.0
-    factors: dict[Node, float] = {}
-    stack = list(reversed(items))
-    budget = LIMIT
+def _exact(value: float, fraction: Fraction) -> float | None:
+    """``value`` when it is finite and equals ``fraction`` exactly."""
+    if math.isfinite(value) and Fraction(value) == fraction:
+        return value
+    return None
+
+
+def exact_add(a: float, b: float) -> float | None:
+    if not (math.isfinite(a) and math.isfinite(b)):
+        return None
+    return _exact(a + b, Fraction(a) + Fraction(b))
+
+
+def exact_mul(a: float, b: float) -> float | None:
+    if not (math.isfinite(a) and math.isfinite(b)):
+        return None
+    return _exact(a * b, Fraction(a) * Fraction(b))
+
+
+def exact_div(a: float, b: float) -> float | None:
+    if not (math.isfinite(a) and math.isfinite(b)) or b == 0:
+        return None
+    return _exact(a / b, Fraction(a) / Fraction(b))
+
+
+def exact_pow(a: float, k: float) -> float | None:
+    """``a^k`` for a whole ``k`` of moderate size, when exact."""
+    if not (math.isfinite(a) and _is_int(k)) or abs(k) > 1100 or (a == 0 and k < 0):
+        return None
+    if a in (0.0, 1.0) or k == 0:
+        return 1.0 if k == 0 else a
+    try:
+        value = math.pow(a, k)
+    except (OverflowError, ValueError):
+        return None
+    if not math.isfinite(value) or value == 0:
+        return None
+    return _exact(value, Fraction(a) ** int(k))
+
+
+_NAMED = frozenset(CONSTANTS.values())
+
+
+def fold_function(prim: Primitive, args: tuple[float, ...]) -> float | None:
+    """A function of constants, when its value is certain (see the module
+    docstring): the exact arithmetic above, or a whole-number / named value
+    of a function at a whole number or a named constant."""
+    name = prim.name
+    if name == "add":
+        return exact_add(*args)
+    if name == "sub":
+        return exact_add(args[0], -args[1])
+    if name == "mul":
+        return exact_mul(*args)
+    if name == "div":
+        return exact_div(*args)
+    if name == "neg":
+        return -args[0]
+    if name == "pow":
+        return exact_pow(*args)
+    if len(args) != 1 or not (_is_int(args[0]) or args[0] in _NAMED):
+        return None
+    value = prim.fn(args[0])
+    if (_is_int(value) and abs(value) <= 1024) or value in _NAMED:
+        return value
+    return None
+
+
+# ---------------------------------------------------------------------------
+# Gathered forms, remembered per node
+
+# product form: (coefficient, {base: exponent}); sum form: (constant,
+# {key: [coefficient, factors, node or None]}) where ``node`` is an existing
+# node that is exactly ``coefficient * factors``.
+_PRODUCT_FORMS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_SUM_FORMS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _opaque_product(node: Node) -> tuple:
+    return (1.0, {node: 1.0})
+
+
+def _raise(form: tuple, k: float) -> tuple | None:
+    """``form ^ k`` for a whole ``k``, or None when not exact."""
+    coeff, factors = form
+    c = exact_pow(coeff, k)
+    if c is None:
+        return None
+    out = {}
+    for b, e in factors.items():
+        ek = exact_mul(e, k)
+        if ek is None:
+            return None
+        out[b] = ek
+    return (c, out)
+
+
+def _merge_products(f: tuple, g: tuple) -> tuple | None:
+    """The form of the product of forms ``f`` and ``g``, or None."""
+    coeff = exact_mul(f[0], g[0])
+    if coeff is None:
+        return None
+    factors = dict(f[1])
+    for b, e in g[1].items():
+        s = exact_add(factors.get(b, 0.0), e)
+        if s is None:
+            return None
+        if s == 0:
+            factors.pop(b, None)
+        else:
+            factors[b] = s
+    if len(factors) > LIMIT:
+        return None
+    return (coeff, factors)
+
+
+def _local_product_form(node: Node, forms: Any) -> tuple:
+    op = node.op
+    form = None
+    if op == "const":
+        v = node.value
+        if math.isfinite(v):
+            return (v, {})
+    elif op == "mul":
+        form = _merge_products(forms(node.args[0]), forms(node.args[1]))
+    elif op == "div":
+        inverse = _raise(forms(node.args[1]), -1.0)
+        if inverse is not None:
+            form = _merge_products(forms(node.args[0]), inverse)
+    elif op == "neg":
+        c, factors = forms(node.args[0])
+        form = (-c, factors)
+    elif op == "pow" and node.args[1].op == "const":
+        k = node.args[1].value
+        if _is_int(k):
+            form = _raise(forms(node.args[0]), k)
+        elif math.isfinite(k):
+            form = (1.0, {node.args[0]: k})
+    return form if form is not None else _opaque_product(node)
+
+
+def _product_children(node: Node) -> tuple[Node, ...]:
+    op = node.op
+    if op in ("mul", "div"):
+        return node.args
+    if op == "neg" or (op == "pow" and node.args[1].op == "const"):
+        return node.args[:1]
+    return ()
+
+
+def _memo_forms(node: Node, memo: Any, children: Any, local: Any) -> tuple:
+    """The remembered form of ``node``, computing missing ones bottom-up with
+    an explicit stack (a user expression may be 100,000 deep)."""
+    form = memo.get(node)
+    if form is not None:
+        return form
+    stack = [node]
     while stack:
-        node, e = stack.pop()
-        op = node.op
-        if op == "const":
-            v = node.value
-            if e == 1:
-                coeff *= v
-                continue
-            if e == -1 and v != 0:
-                coeff /= v
-                continue
-        elif budget > 0 and _is_int(e):
-            if op == "neg":
-                budget -= 1
-                if e % 2:
-                    coeff = -coeff
-                stack.append((node.args[0], e))
-                continue
-            if op == "mul":
-                budget -= 1
-                stack.append((node.args[1], e))
-                stack.append((node.args[0], e))
-                continue
-            if op == "div":
-                budget -= 1
-                stack.append((node.args[1], -e))
-                stack.append((node.args[0], e))
-                continue
-            if op == "pow" and node.args[1].op == "const":
-                budget -= 1
-                stack.append((node.args[0], e * node.args[1].value))
-                continue
-        factors[node] = factors.get(node, 0.0) + e
-    return coeff, {b: e for b, e in factors.items() if e != 0}
+        n = stack[-1]
+        if n in memo:
+            stack.pop()
+            continue
+        missing = [c for c in children(n) if c not in memo]
+        if missing:
+            stack.extend(missing)
+            continue
+        stack.pop()
+        memo[n] = local(n, memo.__getitem__)
+    return memo[node]
+
+
+def product_form(node: Node) -> tuple:
+    """``(coefficient, {base: exponent})`` with ``node == coefficient * Π base^exponent``."""
+    return _memo_forms(node, _PRODUCT_FORMS, _product_children, _local_product_form)
+
+
+def _key(factors: dict[Node, float]) -> tuple:
+    return tuple(sorted((b.index, e) for b, e in factors.items()))
+
+
+def _term_form(node: Node) -> tuple:
+    coeff, factors = product_form(node)
+    if not factors:
+        return (coeff, {})
+    return (0.0, {_key(factors): [coeff, factors, node]})
+
+
+def _merge_sums(f: tuple, g: tuple, sign: float) -> tuple | None:
+    constant = exact_add(f[0], sign * g[0])
+    if constant is None:
+        return None
+    terms = {k: list(v) for k, v in f[1].items()}
+    for k, (c, factors, node) in g[1].items():
+        c = sign * c
+        entry = terms.get(k)
+        if entry is None:
+            terms[k] = [c, factors, node if sign > 0 else None]
+            continue
+        s = exact_add(entry[0], c)
+        if s is None:
+            return None
+        if s == 0:
+            del terms[k]
+        else:
+            terms[k] = [s, factors, None]
+    if len(terms) > LIMIT:
+        return None
+    return (constant, terms)
+
+
+def _local_sum_form(node: Node, forms: Any) -> tuple:
+    op = node.op
+    form = None
+    if op == "const" and math.isfinite(node.value):
+        return (node.value, {})
+    if op in ("add", "sub"):
+        form = _merge_sums(forms(node.args[0]), forms(node.args[1]), 1.0 if op == "add" else -1.0)
+    elif op == "neg":
+        form = _merge_sums((0.0, {}), forms(node.args[0]), -1.0)
+    return form if form is not None else _term_form(node)
+
+
+def _sum_children(node: Node) -> tuple[Node, ...]:
+    if node.op in ("add", "sub", "neg"):
+        return node.args
+    return ()
+
+
+def sum_form(node: Node) -> tuple:
+    """``(constant, terms)``: ``node == constant + Σ coefficient * factors``."""
+    return _memo_forms(node, _SUM_FORMS, _sum_children, _local_sum_form)
+
+
+# ---------------------------------------------------------------------------
+# Canonical nodes from forms
 
 
 def _factor_order(item: tuple[Node, float]) -> tuple:
-    base, _e = item
-    return (base.index,)
+    return (item[0].index,)
 
 
 def _power(base: Node, e: float) -> Node:
@@ -104,9 +316,7 @@ def _times(nodes: list[Node]) -> Node | None:
 
 def product(coeff: float, factors: dict[Node, float]) -> Node:
     """The canonical node for ``coeff * Π base^exponent``."""
-    if coeff == 0 or not math.isfinite(coeff):
-        return const(coeff)
-    if not factors:
+    if coeff == 0 or not factors:
         return const(coeff)
     items = sorted(factors.items(), key=_factor_order)
     num = [_power(b, e) for b, e in items if e > 0]
@@ -114,8 +324,10 @@ def product(coeff: float, factors: dict[Node, float]) -> Node:
     negative = coeff < 0
     c = abs(coeff)
     den_c = 1.0
-    if c != 1 and not _is_int(c) and _is_int(1 / c) and 1 / (1 / c) == c:
-        c, den_c = 1.0, 1 / c  # 0.5*x/y is written x/(2*y)
+    if c != 1 and not _is_int(c):
+        inverse = exact_div(1.0, c)
+        if inverse is not None and _is_int(inverse):
+            c, den_c = 1.0, inverse  # 0.5*x/y is written x/(2*y)
     if c != 1 or not num:
         num.insert(0, const(-c if negative else c))
     elif negative:
@@ -127,70 +339,28 @@ def product(coeff: float, factors: dict[Node, float]) -> Node:
     return node
 
 
-# ---------------------------------------------------------------------------
-# Sums
-
-
-def _split_term(node: Node) -> tuple[float, dict[Node, float]]:
-    """A term as coefficient and factors (``-3*x^2`` is -3, {x: 2})."""
-    if node.op in ("mul", "div", "neg") or (node.op == "pow" and node.args[1].op == "const"):
-        return _gather_product([(node, 1.0)])
-    return 1.0, {node: 1.0}
-
-
-def _term_order(factors: dict[Node, float]) -> tuple:
+def _term_order(item: list) -> tuple:
+    _c, factors, _node = item
     return tuple((b.index, -e) for b, e in sorted(factors.items(), key=_factor_order))
 
 
-def _gather_sum(items: list[tuple[Node, float]]) -> tuple[float, list]:
-    constant = 0.0
-    terms: dict[Node, list] = {}  # key -> [coefficient, factors]
-    stack = list(reversed(items))
-    budget = LIMIT
-    while stack:
-        node, m = stack.pop()
-        op = node.op
-        if op == "const":
-            constant += m * node.value
-            continue
-        if budget > 0 and op in ("add", "sub", "neg"):
-            budget -= 1
-            if op == "neg":
-                stack.append((node.args[0], -m))
-            else:
-                stack.append((node.args[1], m if op == "add" else -m))
-                stack.append((node.args[0], m))
-            continue
-        coeff, factors = _split_term(node)
-        if not factors:
-            constant += m * coeff
-            continue
-        key = product(1.0, factors)
-        entry = terms.get(key)
-        if entry is None:
-            terms[key] = [m * coeff, factors]
-        else:
-            entry[0] += m * coeff
-    kept = [(c, f) for c, f in terms.values() if c != 0]
-    kept.sort(key=lambda cf: _term_order(cf[1]))
-    return constant, kept
-
-
-def total(constant: float, terms: list) -> Node:
-    """The canonical node for ``constant + Σ coefficient * term``."""
+def total(constant: float, terms: dict) -> Node:
+    """The canonical node for ``constant + Σ coefficient * factors``."""
+    kept = sorted(terms.values(), key=_term_order)
     node = None
-    if constant > 0 and terms and terms[0][0] < 0:
+    if constant > 0 and kept and kept[0][0] < 0:
         node, constant = const(constant), 0.0  # 1 - x^2 rather than -x^2 + 1
-    for coeff, factors in terms:
+    for coeff, factors, existing in kept:
         if node is None:
-            node = product(coeff, factors)
+            node = existing if existing is not None else product(coeff, factors)
         elif coeff < 0:
             node = make(SUB, (node, product(-coeff, factors)))
         else:
-            node = make(ADD, (node, product(coeff, factors)))
+            term = existing if existing is not None else product(coeff, factors)
+            node = make(ADD, (node, term))
     if node is None:
         return const(constant)
-    if constant > 0 or (constant != constant):
+    if constant > 0:
         return make(ADD, (node, const(constant)))
     if constant < 0:
         return make(SUB, (node, const(-constant)))
@@ -198,36 +368,124 @@ def total(constant: float, terms: list) -> Node:
 
 
 # ---------------------------------------------------------------------------
-# The constructor
+# The constructors
 
 
-def build(prim: Primitive, args: tuple[Node, ...]) -> Node:
-    """``prim(*args)`` in canonical, simplified form."""
+def _is(node: Node, value: float) -> bool:
+    return node.op == "const" and node.value == value
+
+
+def _finite_const(node: Node) -> bool:
+    return node.op != "const" or math.isfinite(node.value)
+
+
+def plain(prim: Primitive, args: tuple[Node, ...]) -> Node:
+    """``prim(*args)`` with only the folds that never change a value: exact
+    constant arithmetic, ``a+0``, ``a-0``, ``0-a``, ``a*1``, ``a*0`` (a
+    finite constant times anything is zero), ``a/1``, ``--a``, ``a^1``,
+    ``a^0``. The derivative "as built" (``--stats``) uses only these."""
+    name = prim.name
+    if all(a.op == "const" for a in args):
+        value = fold_function(prim, tuple(a.value for a in args))
+        if value is not None:
+            return const(value)
+    if name == "add":
+        a, b = args
+        if _is(a, 0):
+            return b
+        if _is(b, 0):
+            return a
+    elif name == "sub":
+        a, b = args
+        if _is(b, 0):
+            return a
+        if _is(a, 0):
+            return plain(NEG, (b,))
+    elif name == "mul":
+        a, b = args
+        if (_is(a, 0) and _finite_const(b)) or (_is(b, 0) and _finite_const(a)):
+            return const(0.0)
+        if _is(a, 1):
+            return b
+        if _is(b, 1):
+            return a
+        if _is(a, -1):
+            return plain(NEG, (b,))
+        if _is(b, -1):
+            return plain(NEG, (a,))
+    elif name == "div":
+        if _is(args[1], 1):
+            return args[0]
+    elif name == "neg":
+        if args[0].op == "neg":
+            return args[0].args[0]
+    elif name == "pow":
+        a, b = args
+        if _is(b, 1):
+            return a
+        if _is(b, 0):
+            return const(1.0)
+        if _is(a, 1):
+            return const(1.0)
+    return make(prim, args)
+
+
+def _canonical(prim: Primitive, args: tuple[Node, ...]) -> Node | None:
+    """The canonical node of ``prim(*args)``, or None when no form applies."""
     name = prim.name
     if name in ("add", "sub", "neg"):
         if name == "neg":
-            items = [(args[0], -1.0)]
+            form = _merge_sums((0.0, {}), sum_form(args[0]), -1.0)
         else:
-            items = [(args[0], 1.0), (args[1], 1.0 if name == "add" else -1.0)]
-        return total(*_gather_sum(items))
+            form = _merge_sums(sum_form(args[0]), sum_form(args[1]), 1.0 if name == "add" else -1.0)
+        return None if form is None else total(*form)
     if name in ("mul", "div"):
-        items = [(args[0], 1.0), (args[1], 1.0 if name == "mul" else -1.0)]
-        return product(*_gather_product(items))
-    if name == "pow":
-        base, exponent = args
-        if exponent.op == "const":
-            k = exponent.value
-            if k == 0:
-                return const(1.0)
-            if base.op == "const":
-                value = prim.fn(base.value, k)
-                if math.isfinite(value):
-                    return const(value)
-                return make(prim, args)
-            return product(*_gather_product([(base, k)]))
-        if base.op == "const" and base.value == 1:
+        right = product_form(args[1])
+        if name == "div":
+            right = _raise(right, -1.0)
+        form = None if right is None else _merge_products(product_form(args[0]), right)
+        if form is None:
+            return None
+        if form[0] == 0 and not all(_finite_const(b) for b in form[1]):
+            return None
+        return product(*form)
+    if name == "pow" and args[1].op == "const":
+        k = args[1].value
+        if k == 0:
             return const(1.0)
-    return make(prim, args)
+        if _is_int(k):
+            form = _raise(product_form(args[0]), k)
+            return None if form is None else product(*form)
+    return None
+
+
+def _new_nodes(root: Node, mark: int) -> int:
+    """How many nodes reachable from ``root`` were made at or after ``mark``."""
+    if root.index < mark:
+        return 0
+    seen = {root}
+    stack = [root]
+    while stack:
+        for a in stack.pop().args:
+            if a.index >= mark and a not in seen:
+                seen.add(a)
+                stack.append(a)
+    return len(seen)
+
+
+def build(prim: Primitive, args: tuple[Node, ...]) -> Node:
+    """``prim(*args)`` in canonical, simplified form, unless the canonical
+    form would add more than ``SLACK`` nodes beyond the plain one."""
+    mark = next(_graph._counter)
+    simple = plain(prim, args)
+    if simple.op == "const":
+        return simple
+    canonical = _canonical(prim, args)
+    if canonical is None or canonical is simple:
+        return simple
+    if _new_nodes(canonical, mark) <= _new_nodes(simple, mark) + SLACK:
+        return canonical
+    return simple
 
 
 class Sym:
@@ -250,6 +508,16 @@ class Sym:
         return f"Sym({self.node!s})"
 
 
+class Plain(Sym):
+    """A node seen through ``plain``: the derivative as built, for ``--stats``."""
+
+    __slots__ = ()
+
+    @classmethod
+    def apply_primitive(cls, prim: Primitive, args: tuple) -> Plain:
+        return cls(plain(prim, tuple(as_node(a) for a in args)))
+
+
 def as_node(value: Any) -> Node:
     """A ``Sym``, node or number as a node."""
     if isinstance(value, Sym):
@@ -265,6 +533,28 @@ def add(a: Node, b: Node) -> Node:
 
 def mul(a: Node, b: Node) -> Node:
     return build(MUL, (a, b))
+
+
+def plain_add(a: Node, b: Node) -> Node:
+    return plain(ADD, (a, b))
+
+
+def plain_mul(a: Node, b: Node) -> Node:
+    return plain(MUL, (a, b))
+
+
+def fold_constants(order: list[Node]) -> dict[Node, Node]:
+    """Constant sub-expressions of ``order`` (a topological order) folded to
+    constants where the fold is exact (``2^3`` is ``8``; ``0/0`` stays)."""
+    folded: dict[Node, Node] = {}
+    for node in order:
+        if node.args:
+            args = [folded.get(a, a) for a in node.args]
+            if all(a.op == "const" for a in args):
+                value = fold_function(node.prim, tuple(a.value for a in args))
+                if value is not None:
+                    folded[node] = const(value)
+    return folded
 
 
 def simplify(root: Node) -> Node:
