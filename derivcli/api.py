@@ -95,21 +95,38 @@ def _run(kind: str, expression, point, wrt, mode: str, options: dict):
     return result
 
 
+#: the highest derivative order ``diff`` computes (``--order``)
+MAX_ORDER = 1000
+
+
 def derivative_of(
     expression: str | Graph,
     wrt: tuple[str, ...] | list[str] | str,
     *,
     order: int | None = None,
     stats: bool = False,
+    form: str = "infix",
 ) -> Derivative:
     """The symbolic derivative of ``expression`` by ``wrt`` (in that order).
 
     ``order`` repeats the last variable until the derivative has that order:
     ``wrt="x", order=3`` is d³f/dx³; ``wrt="x,y"`` is ∂²f/∂x∂y.
+
+    ``form="program"`` writes ``derivative`` (and ``latex``) as a program,
+    one line per shared node. Otherwise (``form`` is the output format:
+    infix, latex or json) a text longer than ``printing.TEXT_LIMIT`` is
+    written as a program too, with a warning: its size is measured per node,
+    without building the text.
+
+    The simplified derivative is never bigger than the derivative as built
+    with only value-preserving folds (``simplify.size``: distinct nodes,
+    numbers not counted; ``stats`` reports both): where the simplifier
+    loses, the as-built graph is the answer.
     """
     from .backends.forward import derivative
-    from .graph import count_nodes, to_infix, to_latex
     from .point import check_name
+    from .printing import TEXT_LIMIT, infix_size, latex_size, to_infix, to_latex, to_program
+    from .simplify import size
 
     graph = as_graph(expression)
     names = [n.strip() for n in wrt.split(",")] if isinstance(wrt, str) else list(wrt)
@@ -117,6 +134,10 @@ def derivative_of(
         raise UsageError("--wrt needs variable names, e.g. --wrt x or --wrt x,y")
     for name in names:
         check_name(name, "--wrt")
+    if len(names) > MAX_ORDER or (order is not None and order > MAX_ORDER):
+        raise UsageError(
+            f"the derivative order is at most {MAX_ORDER}; use --order {MAX_ORDER} or less"
+        )
     if order is not None:
         if order < len(names):
             raise UsageError(
@@ -130,30 +151,55 @@ def derivative_of(
         for name in dict.fromkeys(names)
         if name not in present
     ]
-    node = graph.root
+    node = raw = graph.root
     for name in names:
         node = derivative(node, name)
+        raw = derivative(raw, name, simplified=False)
+    simplified_nodes, raw_nodes = size(node), size(raw)
+    if simplified_nodes > raw_nodes:
+        node, simplified_nodes = raw, raw_nodes
     counts = None
     if stats:
-        raw = graph.root
-        for name in names:
-            raw = derivative(raw, name, simplified=False)
         counts = {
-            "expression": count_nodes(graph.root),
-            "derivative_as_built": count_nodes(raw),
-            "derivative_simplified": count_nodes(node),
+            "expression": size(graph.root),
+            "derivative_as_built": raw_nodes,
+            "derivative_simplified": simplified_nodes,
         }
+    program = form == "program"
+    infix_big = not program and infix_size(node) > TEXT_LIMIT
+    latex_big = not program and latex_size(node) > TEXT_LIMIT
+    as_program = to_program(node) if program or infix_big or latex_big else ""
+    text = as_program if program or infix_big else to_infix(node)
+    latex = as_program if program or latex_big else to_latex(node)
+    if (infix_big and form != "latex") or (latex_big and form in ("latex", "json")):
+        length = latex_size(node) if form == "latex" else infix_size(node)
+        warnings.append(
+            f"the derivative written out would take {_bytes(length)}: it is printed as a "
+            "program instead, one line per shared node (see --format program)"
+        )
     return Derivative(
         expression=graph.source,
         wrt=tuple(names),
-        derivative=to_infix(node),
-        latex=to_latex(node),
+        derivative=text,
+        latex=latex,
         stats=counts,
         warnings=warnings,
     )
 
 
-def symbolic_gradient(expression: str | Graph, *, stats: bool = False) -> list[Derivative]:
+def _bytes(size: int) -> str:
+    """``12.3 MB`` for a text size (saturated sizes are "more than ...")."""
+    if size >= 2**62:
+        return "more than 10^18 bytes"
+    for unit, scale in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if size >= scale:
+            return f"{size / scale:.1f} {unit}"
+    return f"{size} bytes"
+
+
+def symbolic_gradient(
+    expression: str | Graph, *, stats: bool = False, form: str = "infix"
+) -> list[Derivative]:
     """One symbolic derivative per variable, in order of first appearance."""
     graph = as_graph(expression)
-    return [derivative_of(graph, (name,), stats=stats) for name in graph.variables]
+    return [derivative_of(graph, (name,), stats=stats, form=form) for name in graph.variables]

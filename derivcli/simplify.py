@@ -51,7 +51,7 @@ ADD, SUB, MUL, DIV, NEG, POW = (PRIMITIVES[n] for n in ("add", "sub", "mul", "di
 #: how many factors of a product, or terms of a sum, a gathered form holds
 LIMIT = 24
 #: how many nodes a canonical form may add beyond the plain construction
-SLACK = 2
+SLACK = 1
 
 
 def _is_int(e: float) -> bool:
@@ -460,17 +460,27 @@ def _canonical(prim: Primitive, args: tuple[Node, ...]) -> Node | None:
 
 
 def _new_nodes(root: Node, mark: int) -> int:
-    """How many nodes reachable from ``root`` were made at or after ``mark``."""
-    if root.index < mark:
+    """How many operations reachable from ``root`` were made at or after
+    ``mark`` (numbers are not counted: see ``size``)."""
+    if root.index < mark or not root.args:
         return 0
     seen = {root}
     stack = [root]
     while stack:
         for a in stack.pop().args:
-            if a.index >= mark and a not in seen:
+            if a.index >= mark and a.args and a not in seen:
                 seen.add(a)
                 stack.append(a)
     return len(seen)
+
+
+def size(roots: Node | list[Node]) -> int:
+    """The size of a derivative: its distinct nodes that are not numbers
+    (variables and operations). A number costs nothing to evaluate, and a
+    coefficient is what ``2*x`` needs to be shorter than ``x + x``."""
+    from .graph import topo_order
+
+    return sum(1 for node in topo_order(roots) if node.op != "const")
 
 
 def build(prim: Primitive, args: tuple[Node, ...]) -> Node:
