@@ -49,7 +49,7 @@ from .primitives import CONSTANTS, PRIMITIVES, Primitive
 ADD, SUB, MUL, DIV, NEG, POW = (PRIMITIVES[n] for n in ("add", "sub", "mul", "div", "neg", "pow"))
 
 #: how many factors of a product, or terms of a sum, a gathered form holds
-LIMIT = 24
+LIMIT = 12
 #: how many nodes a canonical form may add beyond the plain construction
 SLACK = 1
 
@@ -70,14 +70,25 @@ def _exact(value: float, fraction: Fraction) -> float | None:
 
 
 def exact_add(a: float, b: float) -> float | None:
-    if not (math.isfinite(a) and math.isfinite(b)):
+    """``a + b`` when exact and finite. The rounding error of a sum is itself
+    a double (Knuth's TwoSum finds it), so exactness is one check."""
+    total = a + b
+    if total - total != 0:  # inf or nan
         return None
-    return _exact(a + b, Fraction(a) + Fraction(b))
+    bv = total - a
+    error = (a - (total - bv)) + (b - bv)
+    return total if error == 0 else None
+
+
+_SMALL = 2.0**26
 
 
 def exact_mul(a: float, b: float) -> float | None:
+    """``a * b`` when exact and finite (whole numbers below 2^26 at once)."""
     if not (math.isfinite(a) and math.isfinite(b)):
         return None
+    if abs(a) < _SMALL and abs(b) < _SMALL and a == math.floor(a) and b == math.floor(b):
+        return a * b
     return _exact(a * b, Fraction(a) * Fraction(b))
 
 
@@ -299,18 +310,36 @@ def sum_form(node: Node) -> tuple:
 # Canonical nodes from forms
 
 
+class _OverBudget(Exception):
+    """A canonical form would add more nodes than ``build`` allows."""
+
+
+#: while ``build`` runs: [the first new node index, how many new operations
+#: the canonical form may still add]; None outside ``build``
+_budget: list[int] | None = None
+
+
+def _make(prim: Primitive, args: tuple[Node, ...]) -> Node:
+    node = make(prim, args)
+    if _budget is not None and node.index >= _budget[0]:
+        _budget[1] -= 1
+        if _budget[1] < 0:
+            raise _OverBudget
+    return node
+
+
 def _factor_order(item: tuple[Node, float]) -> tuple:
     return (item[0].index,)
 
 
 def _power(base: Node, e: float) -> Node:
-    return base if e == 1 else make(POW, (base, const(e)))
+    return base if e == 1 else _make(POW, (base, const(e)))
 
 
 def _times(nodes: list[Node]) -> Node | None:
     node = None
     for f in nodes:
-        node = f if node is None else make(MUL, (node, f))
+        node = f if node is None else _make(MUL, (node, f))
     return node
 
 
@@ -331,11 +360,11 @@ def product(coeff: float, factors: dict[Node, float]) -> Node:
     if c != 1 or not num:
         num.insert(0, const(-c if negative else c))
     elif negative:
-        num[0] = make(NEG, (num[0],))
+        num[0] = _make(NEG, (num[0],))
     node = _times(num)
     if den or den_c != 1:
         denominator = _times(([const(den_c)] if den_c != 1 else []) + den)
-        node = make(DIV, (node, denominator))
+        node = _make(DIV, (node, denominator))
     return node
 
 
@@ -354,16 +383,16 @@ def total(constant: float, terms: dict) -> Node:
         if node is None:
             node = existing if existing is not None else product(coeff, factors)
         elif coeff < 0:
-            node = make(SUB, (node, product(-coeff, factors)))
+            node = _make(SUB, (node, product(-coeff, factors)))
         else:
             term = existing if existing is not None else product(coeff, factors)
-            node = make(ADD, (node, term))
+            node = _make(ADD, (node, term))
     if node is None:
         return const(constant)
     if constant > 0:
-        return make(ADD, (node, const(constant)))
+        return _make(ADD, (node, const(constant)))
     if constant < 0:
-        return make(SUB, (node, const(-constant)))
+        return _make(SUB, (node, const(-constant)))
     return node
 
 
@@ -486,14 +515,22 @@ def size(roots: Node | list[Node]) -> int:
 def build(prim: Primitive, args: tuple[Node, ...]) -> Node:
     """``prim(*args)`` in canonical, simplified form, unless the canonical
     form would add more than ``SLACK`` nodes beyond the plain one."""
+    global _budget
     mark = next(_graph._counter)
     simple = plain(prim, args)
     if simple.op == "const":
         return simple
-    canonical = _canonical(prim, args)
+    allowed = _new_nodes(simple, mark) + SLACK
+    _budget = [mark, allowed]
+    try:
+        canonical = _canonical(prim, args)
+    except _OverBudget:
+        return simple  # given up before building all of it
+    finally:
+        _budget = None
     if canonical is None or canonical is simple:
         return simple
-    if _new_nodes(canonical, mark) <= _new_nodes(simple, mark) + SLACK:
+    if _new_nodes(canonical, mark) <= allowed:
         return canonical
     return simple
 
