@@ -39,6 +39,8 @@ from __future__ import annotations
 
 import math
 import weakref
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from fractions import Fraction
 from typing import Any
 
@@ -211,7 +213,7 @@ def _local_product_form(node: Node, forms: Any) -> tuple:
             form = _raise(forms(node.args[0]), k)
         elif math.isfinite(k):
             form = (1.0, {node.args[0]: k})
-    return form if form is not None else _opaque_product(node)
+    return form
 
 
 def _product_children(node: Node) -> tuple[Node, ...]:
@@ -223,34 +225,46 @@ def _product_children(node: Node) -> tuple[Node, ...]:
     return ()
 
 
-def _memo_forms(node: Node, memo: Any, children: Any, local: Any) -> tuple:
+#: what a memo holds for a node that is its own form (one factor, one term):
+#: a value that named the node would keep its weak key alive for ever
+_OPAQUE = object()
+
+
+def _memo_forms(node: Node, memo: Any, children: Any, local: Any, opaque: Any) -> tuple:
     """The remembered form of ``node``, computing missing ones bottom-up with
-    an explicit stack (a user expression may be 100,000 deep)."""
-    form = memo.get(node)
-    if form is not None:
-        return form
-    stack = [node]
-    while stack:
-        n = stack[-1]
-        if n in memo:
+    an explicit stack (a user expression may be 100,000 deep). ``local``
+    returns None for a node that is opaque; ``opaque(node)`` is its form."""
+
+    def get(n: Node) -> tuple:
+        form = memo[n]
+        return opaque(n) if form is _OPAQUE else form
+
+    if node not in memo:
+        stack = [node]
+        while stack:
+            n = stack[-1]
+            if n in memo:
+                stack.pop()
+                continue
+            missing = [c for c in children(n) if c not in memo]
+            if missing:
+                stack.extend(missing)
+                continue
             stack.pop()
-            continue
-        missing = [c for c in children(n) if c not in memo]
-        if missing:
-            stack.extend(missing)
-            continue
-        stack.pop()
-        memo[n] = local(n, memo.__getitem__)
-    return memo[node]
+            form = local(n, get)
+            memo[n] = _OPAQUE if form is None else form
+    return get(node)
 
 
 def product_form(node: Node) -> tuple:
     """``(coefficient, {base: exponent})`` with ``node == coefficient * Π base^exponent``."""
-    return _memo_forms(node, _PRODUCT_FORMS, _product_children, _local_product_form)
+    return _memo_forms(
+        node, _PRODUCT_FORMS, _product_children, _local_product_form, _opaque_product
+    )
 
 
-def _key(factors: dict[Node, float]) -> tuple:
-    return tuple(sorted((b.index, e) for b, e in factors.items()))
+def _key(factors: dict[Node, float]) -> frozenset:
+    return frozenset(factors.items())
 
 
 def _term_form(node: Node) -> tuple:
@@ -292,7 +306,7 @@ def _local_sum_form(node: Node, forms: Any) -> tuple:
         form = _merge_sums(forms(node.args[0]), forms(node.args[1]), 1.0 if op == "add" else -1.0)
     elif op == "neg":
         form = _merge_sums((0.0, {}), forms(node.args[0]), -1.0)
-    return form if form is not None else _term_form(node)
+    return form
 
 
 def _sum_children(node: Node) -> tuple[Node, ...]:
@@ -303,7 +317,7 @@ def _sum_children(node: Node) -> tuple[Node, ...]:
 
 def sum_form(node: Node) -> tuple:
     """``(constant, terms)``: ``node == constant + Σ coefficient * factors``."""
-    return _memo_forms(node, _SUM_FORMS, _sum_children, _local_sum_form)
+    return _memo_forms(node, _SUM_FORMS, _sum_children, _local_sum_form, _term_form)
 
 
 # ---------------------------------------------------------------------------
@@ -314,22 +328,34 @@ class _OverBudget(Exception):
     """A canonical form would add more nodes than ``build`` allows."""
 
 
-#: while ``build`` runs: [the first new node index, how many new operations
-#: the canonical form may still add]; None outside ``build``
-_budget: list[int] | None = None
+class _Budget:
+    """While ``build`` makes a canonical form: how many new operations it may
+    still add (a node is new when ``known`` says so and it was not counted)."""
+
+    __slots__ = ("known", "counted", "left")
+
+    def __init__(self, known: Callable[[Node], bool], left: int) -> None:
+        self.known = known
+        self.counted: set[Node] = set()
+        self.left = left
+
+
+_budget: _Budget | None = None
 
 
 def _make(prim: Primitive, args: tuple[Node, ...]) -> Node:
     node = make(prim, args)
-    if _budget is not None and node.index >= _budget[0]:
-        _budget[1] -= 1
-        if _budget[1] < 0:
+    budget = _budget
+    if budget is not None and not budget.known(node) and node not in budget.counted:
+        budget.counted.add(node)
+        budget.left -= 1
+        if budget.left < 0:
             raise _OverBudget
     return node
 
 
 def _factor_order(item: tuple[Node, float]) -> tuple:
-    return (item[0].index,)
+    return _rank(item[0])
 
 
 def _power(base: Node, e: float) -> Node:
@@ -370,7 +396,7 @@ def product(coeff: float, factors: dict[Node, float]) -> Node:
 
 def _term_order(item: list) -> tuple:
     _c, factors, _node = item
-    return tuple((b.index, -e) for b, e in sorted(factors.items(), key=_factor_order))
+    return tuple((_rank(b), -e) for b, e in sorted(factors.items(), key=_factor_order))
 
 
 def total(constant: float, terms: dict) -> Node:
@@ -488,19 +514,71 @@ def _canonical(prim: Primitive, args: tuple[Node, ...]) -> Node | None:
     return None
 
 
-def _new_nodes(root: Node, mark: int) -> int:
-    """How many operations reachable from ``root`` were made at or after
-    ``mark`` (numbers are not counted: see ``size``)."""
-    if root.index < mark or not root.args:
-        return 0
+def _new_nodes(root: Node, known: Callable[[Node], bool]) -> set[Node]:
+    """The operations reachable from ``root`` that ``known`` does not know
+    (numbers and variables are not counted: see ``size``)."""
+    if not root.args or known(root):
+        return set()
     seen = {root}
     stack = [root]
     while stack:
         for a in stack.pop().args:
-            if a.index >= mark and a.args and a not in seen:
+            if a.args and a not in seen and not known(a):
                 seen.add(a)
                 stack.append(a)
-    return len(seen)
+    return seen
+
+
+#: the nodes of the graph being built, each with its rank (see ``scope``)
+_scope: dict[Node, int] | None = None
+
+
+@contextmanager
+def scope(nodes: Iterable[Node]) -> Iterator[None]:
+    """Inside, ``build`` counts the cost of a canonical form against the
+    nodes of this graph (``nodes``, in topological order, and every node
+    built since), and orders factors and terms by their rank in it: so what
+    it builds does not depend on other graphs alive in memory."""
+    global _scope
+    saved = _scope
+    _scope = {node: rank for rank, node in enumerate(nodes)}
+    try:
+        yield
+    finally:
+        _scope = saved
+
+
+def postorder(roots: Node | Iterable[Node]) -> list[Node]:
+    """Every node reachable from ``roots``, children first, arguments left to
+    right: a topological order that depends only on the structure (not on
+    when nodes were made), so what ``build`` chooses in a ``scope`` over it
+    is the same whatever else is in memory."""
+    if isinstance(roots, Node):
+        roots = (roots,)
+    order: list[Node] = []
+    done: set[Node] = set()
+    for root in roots:
+        stack = [(root, False)]
+        while stack:
+            node, expanded = stack.pop()
+            if node in done:
+                continue
+            if expanded:
+                done.add(node)
+                order.append(node)
+                continue
+            stack.append((node, True))
+            for a in reversed(node.args):
+                if a not in done:
+                    stack.append((a, False))
+    return order
+
+
+def _rank(node: Node) -> tuple[int, int]:
+    """Where ``node`` comes in canonical order: its rank in the graph being
+    built, else its creation index."""
+    rank = _scope.get(node) if _scope is not None else None
+    return (0, rank) if rank is not None else (1, node.index)
 
 
 def size(roots: Node | list[Node]) -> int:
@@ -516,23 +594,51 @@ def build(prim: Primitive, args: tuple[Node, ...]) -> Node:
     """``prim(*args)`` in canonical, simplified form, unless the canonical
     form would add more than ``SLACK`` nodes beyond the plain one."""
     global _budget
-    mark = next(_graph._counter)
+    if _scope is not None:
+        known = _scope.__contains__
+    else:  # outside a scope: what existed before this call
+        mark = next(_graph._counter)
+
+        def known(node: Node) -> bool:
+            return node.index < mark
+
     simple = plain(prim, args)
     if simple.op == "const":
         return simple
-    allowed = _new_nodes(simple, mark) + SLACK
-    _budget = [mark, allowed]
+    simple_new = _new_nodes(simple, known)
+    allowed = len(simple_new) + SLACK
+    _budget = _Budget(known, allowed)
     try:
         canonical = _canonical(prim, args)
     except _OverBudget:
-        return simple  # given up before building all of it
+        canonical = None  # given up before building all of it
     finally:
         _budget = None
-    if canonical is None or canonical is simple:
-        return simple
-    if _new_nodes(canonical, mark) <= allowed:
-        return canonical
-    return simple
+    chosen, new = simple, simple_new
+    if canonical is not None and canonical is not simple:
+        canonical_new = _new_nodes(canonical, known)
+        if len(canonical_new) <= allowed:
+            chosen, new = canonical, canonical_new
+    if _scope is not None and new:
+        _add_to_scope(chosen, new)
+    return chosen
+
+
+def _add_to_scope(root: Node, new: set[Node]) -> None:
+    """Rank the ``new`` nodes below ``root`` in post-order (they form a
+    small graph of their own: only they are visited)."""
+    stack = [(root, False)]
+    while stack:
+        node, expanded = stack.pop()
+        if node in _scope:
+            continue
+        if expanded:
+            _scope[node] = len(_scope)
+            continue
+        stack.append((node, True))
+        for a in reversed(node.args):
+            if a in new and a not in _scope:
+                stack.append((a, False))
 
 
 class Sym:
@@ -606,12 +712,12 @@ def fold_constants(order: list[Node]) -> dict[Node, Node]:
 
 def simplify(root: Node) -> Node:
     """Rebuild every node of ``root`` through ``build`` (a loop, no recursion)."""
-    from .graph import topo_order
-
+    order = postorder(root)
     new: dict[Node, Node] = {}
-    for node in topo_order(root):
-        if not node.args:
-            new[node] = node
-        else:
-            new[node] = build(node.prim, tuple(new[a] for a in node.args))
+    with scope(order):
+        for node in order:
+            if not node.args:
+                new[node] = node
+            else:
+                new[node] = build(node.prim, tuple(new[a] for a in node.args))
     return new[root]

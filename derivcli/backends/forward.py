@@ -13,7 +13,18 @@ from __future__ import annotations
 
 from ..graph import Graph, Node, const, evaluate_all, topo_order, var
 from ..results import Gradient, Hessian
-from ..simplify import Plain, Sym, add, as_node, fold_constants, mul, plain_add, plain_mul
+from ..simplify import (
+    Plain,
+    Sym,
+    add,
+    as_node,
+    fold_constants,
+    mul,
+    plain_add,
+    plain_mul,
+    postorder,
+    scope,
+)
 from . import gradient_result, hessian_result
 
 NAME = "forward"
@@ -31,27 +42,28 @@ def derivative(root: Node, name: str, *, simplified: bool = True) -> Node:
     """
     wrap = Sym if simplified else Plain
     times, plus = (mul, add) if simplified else (plain_mul, plain_add)
-    order = topo_order(root)
+    order = postorder(root)  # not topo_order: an order that depends only on the graph
     folded = fold_constants(order) if simplified else {}
     x = var(name)
     x_dot: dict[Node, Node] = {x: ONE}
-    for node in order:
-        if not node.args:
-            continue
-        tangent = None
-        partials = None
-        for i, a in enumerate(node.args):
-            a_dot = x_dot.get(a)
-            if a_dot is None:
+    with scope(order):  # the simplifier's costs are counted within this graph
+        for node in order:
+            if not node.args:
                 continue
-            if partials is None:
-                partials = node.prim.partials(
-                    *(wrap(folded.get(a, a)) for a in node.args), wrap(folded.get(node, node))
-                )
-            term = times(as_node(partials[i]), a_dot)
-            tangent = term if tangent is None else plus(tangent, term)
-        if tangent is not None and tangent is not ZERO:
-            x_dot[node] = tangent
+            tangent = None
+            partials = None
+            for i, a in enumerate(node.args):
+                a_dot = x_dot.get(a)
+                if a_dot is None:
+                    continue
+                if partials is None:
+                    partials = node.prim.partials(
+                        *(wrap(folded.get(a, a)) for a in node.args), wrap(folded.get(node, node))
+                    )
+                term = times(as_node(partials[i]), a_dot)
+                tangent = term if tangent is None else plus(tangent, term)
+            if tangent is not None and tangent is not ZERO:
+                x_dot[node] = tangent
     return x_dot.get(root, ZERO)
 
 
