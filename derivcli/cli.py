@@ -307,7 +307,7 @@ def diff_command(
       derivcli diff "x^3" --wrt x --order 3            # 6
       derivcli diff "sin(x^2)" --wrt x --format latex  # 2 x \\cos\\left(x^{2}\\right)
       derivcli diff "x*x*y + y + 2"                    # the gradient, a line per variable
-      derivcli diff "sin(sin(x))" --format program     # t1 = sin(x) ... cos(t1)*cos(x)
+      derivcli diff "sin(sin(sin(x)))" --format program  # t1 = sin(x), then the result
     """
     from . import render
     from .api import as_graph, derivative_of, symbolic_gradient
