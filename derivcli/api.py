@@ -97,6 +97,9 @@ def _run(kind: str, expression, point, wrt, mode: str, options: dict):
 
 #: the highest derivative order ``diff`` computes (``--order``)
 MAX_ORDER = 1000
+#: expressions up to this size (``simplify.size``) are also tried fully canonical
+FULLY_CANONICAL_UP_TO = 200
+UNBOUNDED = 10**9
 
 
 def derivative_of(
@@ -151,13 +154,23 @@ def derivative_of(
         for name in dict.fromkeys(names)
         if name not in present
     ]
-    node = raw = graph.root
-    for name in names:
-        node = derivative(node, name)
-        raw = derivative(raw, name, simplified=False)
+    # Candidates, best first: fully canonical (small expressions only: it is
+    # what a textbook prints, but can grow quadratically); sums canonical and
+    # products where they add at most simplify.SLACK nodes; both only there
+    # (linear); as built. The smallest wins, so the answer is never bigger
+    # than the derivative as built.
+    strategies = [{"sum_slack": UNBOUNDED}, {}, {"simplified": False}]
+    if size(graph.root) <= FULLY_CANONICAL_UP_TO:
+        strategies.insert(0, {"slack": UNBOUNDED})
+    candidates = []
+    for strategy in strategies:
+        node = graph.root
+        for name in names:
+            node = derivative(node, name, **strategy)
+        candidates.append(node)
+    raw = candidates[-1]
+    node = min(candidates, key=size)  # the first of the smallest
     simplified_nodes, raw_nodes = size(node), size(raw)
-    if simplified_nodes > raw_nodes:
-        node, simplified_nodes = raw, raw_nodes
     counts = None
     if stats:
         counts = {

@@ -531,21 +531,31 @@ def _new_nodes(root: Node, known: Callable[[Node], bool]) -> set[Node]:
 
 #: the nodes of the graph being built, each with its rank (see ``scope``)
 _scope: dict[Node, int] | None = None
+#: the slack in force for products and for sums (``scope`` may change them)
+_slack = _sum_slack = SLACK
+_SUM_OPS = frozenset({"add", "sub", "neg"})
 
 
 @contextmanager
-def scope(nodes: Iterable[Node]) -> Iterator[None]:
+def scope(
+    nodes: Iterable[Node], slack: int | None = None, sum_slack: int | None = None
+) -> Iterator[None]:
     """Inside, ``build`` counts the cost of a canonical form against the
     nodes of this graph (``nodes``, in topological order, and every node
     built since), and orders factors and terms by their rank in it: so what
-    it builds does not depend on other graphs alive in memory."""
-    global _scope
-    saved = _scope
+    it builds does not depend on other graphs alive in memory. ``slack``
+    replaces ``SLACK`` (a large one gives the fully canonical form, right
+    for small expressions, quadratic for large ones), ``sum_slack`` replaces
+    it for sums (``+ - neg``; default: ``slack``)."""
+    global _scope, _slack, _sum_slack
+    saved = _scope, _slack, _sum_slack
     _scope = {node: rank for rank, node in enumerate(nodes)}
+    _slack = SLACK if slack is None else slack
+    _sum_slack = _slack if sum_slack is None else sum_slack
     try:
         yield
     finally:
-        _scope = saved
+        _scope, _slack, _sum_slack = saved
 
 
 def postorder(roots: Node | Iterable[Node]) -> list[Node]:
@@ -606,7 +616,7 @@ def build(prim: Primitive, args: tuple[Node, ...]) -> Node:
     if simple.op == "const":
         return simple
     simple_new = _new_nodes(simple, known)
-    allowed = len(simple_new) + SLACK
+    allowed = len(simple_new) + (_sum_slack if prim.name in _SUM_OPS else _slack)
     _budget = _Budget(known, allowed)
     try:
         canonical = _canonical(prim, args)

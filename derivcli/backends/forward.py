@@ -32,13 +32,22 @@ ZERO = const(0.0)
 ONE = const(1.0)
 
 
-def derivative(root: Node, name: str, *, simplified: bool = True) -> Node:
+def derivative(
+    root: Node,
+    name: str,
+    *,
+    simplified: bool = True,
+    slack: int | None = None,
+    sum_slack: int | None = None,
+) -> Node:
     """d root / d name as a graph (one forward pass over the topological order).
 
     ``simplified=False`` builds the same chain rule with only the folds that
     never change a value (``simplify.plain``): the derivative "as built" of
     ``--stats``. Constant sub-expressions of ``root`` (``2^3``) are seen
-    folded (when exact) by the simplifier.
+    folded (when exact) by the simplifier. ``slack`` is how many nodes a
+    canonical form may add beyond the plain one (``simplify.SLACK`` by
+    default), ``sum_slack`` the same for sums.
     """
     wrap = Sym if simplified else Plain
     times, plus = (mul, add) if simplified else (plain_mul, plain_add)
@@ -46,7 +55,7 @@ def derivative(root: Node, name: str, *, simplified: bool = True) -> Node:
     folded = fold_constants(order) if simplified else {}
     x = var(name)
     x_dot: dict[Node, Node] = {x: ONE}
-    with scope(order):  # the simplifier's costs are counted within this graph
+    with scope(order, slack, sum_slack):  # the simplifier's costs are counted within this graph
         for node in order:
             if not node.args:
                 continue
