@@ -99,6 +99,8 @@ def _run(kind: str, expression, point, wrt, mode: str, options: dict):
 MAX_ORDER = 1000
 #: expressions up to this size (``simplify.size``) are also tried fully canonical
 FULLY_CANONICAL_UP_TO = 200
+#: and up to this size with sums fully canonical
+SUMS_CANONICAL_UP_TO = 20_000
 UNBOUNDED = 10**9
 
 
@@ -159,8 +161,13 @@ def derivative_of(
     # products where they add at most simplify.SLACK nodes; both only there
     # (linear); as built. The smallest wins, so the answer is never bigger
     # than the derivative as built.
-    strategies = [{"sum_slack": UNBOUNDED}, {}, {"simplified": False}]
-    if size(graph.root) <= FULLY_CANONICAL_UP_TO:
+    # (Each candidate is one linear pass per order: big expressions skip the
+    # first two, for time.)
+    strategies = [{}, {"simplified": False}]
+    expression_size = size(graph.root)
+    if expression_size <= SUMS_CANONICAL_UP_TO:
+        strategies.insert(0, {"sum_slack": UNBOUNDED})
+    if expression_size <= FULLY_CANONICAL_UP_TO:
         strategies.insert(0, {"slack": UNBOUNDED})
     candidates = []
     for strategy in strategies:
@@ -179,13 +186,17 @@ def derivative_of(
             "derivative_simplified": simplified_nodes,
         }
     program = form == "program"
-    infix_big = not program and infix_size(node) > TEXT_LIMIT
-    latex_big = not program and latex_size(node) > TEXT_LIMIT
+    # text sizes measured per node, never by building a text that may not fit
+    infix_length = 0 if program else infix_size(node)
+    infix_big = infix_length > TEXT_LIMIT
+    # (--format infix with a program already: the LaTeX is not shown)
+    latex_length = 0 if program or (infix_big and form == "infix") else latex_size(node)
+    latex_big = latex_length > TEXT_LIMIT or (infix_big and form == "infix")
     as_program = to_program(node) if program or infix_big or latex_big else ""
     text = as_program if program or infix_big else to_infix(node)
     latex = as_program if program or latex_big else to_latex(node)
-    if (infix_big and form != "latex") or (latex_big and form in ("latex", "json")):
-        length = latex_size(node) if form == "latex" else infix_size(node)
+    if (infix_big and form != "latex") or (latex_big and form == "latex"):
+        length = latex_length if form == "latex" else infix_length
         warnings.append(
             f"the derivative written out would take {_bytes(length)}: it is printed as a "
             "program instead, one line per shared node (see --format program)"

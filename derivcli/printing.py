@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 import re
 import string
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Union
 
 from .numbers import text_number
@@ -57,6 +57,32 @@ def _precedence(node: Node) -> int:
 # One rule per node, one engine to print and one to measure
 
 
+def postorder(roots: Node | Iterable[Node]) -> list[Node]:
+    """Every node reachable from ``roots``, children first, arguments left to
+    right: a topological order that depends only on the structure (not on
+    when nodes were made), so what ``build`` chooses in a ``scope`` over it
+    is the same whatever else is in memory."""
+    if not isinstance(roots, (list, tuple)):
+        roots = (roots,)
+    order: list[Node] = []
+    done: set[Node] = set()
+    for root in roots:
+        stack = [(root, False)]
+        while stack:
+            node, expanded = stack.pop()
+            if node in done:
+                continue
+            if expanded:
+                done.add(node)
+                order.append(node)
+                continue
+            stack.append((node, True))
+            for a in reversed(node.args):
+                if a not in done:
+                    stack.append((a, False))
+    return order
+
+
 def _render(
     root: Node,
     pieces: Callable[[Node], list[Piece]],
@@ -89,12 +115,10 @@ def _render(
 def _measure(root: Node, pieces: Callable[[Node], list[Piece]], brackets: tuple[str, str]) -> int:
     """``len(_render(root, pieces, brackets))`` without building the text
     (saturating at 2**62)."""
-    from .graph import topo_order
-
     extra = len(brackets[0]) + len(brackets[1])
     size: dict[Node, int] = {}
     cap = 2**62
-    for node in topo_order(root):
+    for node in postorder(root):
         total = 0
         for piece in pieces(node):
             if isinstance(piece, str):
@@ -278,9 +302,7 @@ def to_program(root: Node) -> str:
     name; the others are written inline where they are used, so the text is
     linear in the size of the graph. ``parse_program`` reads it back.
     """
-    from .graph import topo_order
-
-    order = topo_order(root)
+    order = postorder(root)
     uses: dict[Node, int] = {}
     for node in order:
         for a in node.args:

@@ -47,6 +47,7 @@ from typing import Any
 from . import graph as _graph
 from .graph import Node, const, make
 from .primitives import CONSTANTS, PRIMITIVES, Primitive
+from .printing import postorder
 
 ADD, SUB, MUL, DIV, NEG, POW = (PRIMITIVES[n] for n in ("add", "sub", "mul", "div", "neg", "pow"))
 
@@ -558,32 +559,6 @@ def scope(
         _scope, _slack, _sum_slack = saved
 
 
-def postorder(roots: Node | Iterable[Node]) -> list[Node]:
-    """Every node reachable from ``roots``, children first, arguments left to
-    right: a topological order that depends only on the structure (not on
-    when nodes were made), so what ``build`` chooses in a ``scope`` over it
-    is the same whatever else is in memory."""
-    if isinstance(roots, Node):
-        roots = (roots,)
-    order: list[Node] = []
-    done: set[Node] = set()
-    for root in roots:
-        stack = [(root, False)]
-        while stack:
-            node, expanded = stack.pop()
-            if node in done:
-                continue
-            if expanded:
-                done.add(node)
-                order.append(node)
-                continue
-            stack.append((node, True))
-            for a in reversed(node.args):
-                if a not in done:
-                    stack.append((a, False))
-    return order
-
-
 def _rank(node: Node) -> tuple[int, int]:
     """Where ``node`` comes in canonical order: its rank in the graph being
     built, else its creation index."""
@@ -595,9 +570,7 @@ def size(roots: Node | list[Node]) -> int:
     """The size of a derivative: its distinct nodes that are not numbers
     (variables and operations). A number costs nothing to evaluate, and a
     coefficient is what ``2*x`` needs to be shorter than ``x + x``."""
-    from .graph import topo_order
-
-    return sum(1 for node in topo_order(roots) if node.op != "const")
+    return sum(1 for node in postorder(roots) if node.op != "const")
 
 
 def build(prim: Primitive, args: tuple[Node, ...]) -> Node:

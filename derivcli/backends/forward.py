@@ -12,6 +12,7 @@ mode); a Hessian is forward over forward.
 from __future__ import annotations
 
 from ..graph import Graph, Node, const, evaluate_all, topo_order, var
+from ..printing import postorder
 from ..results import Gradient, Hessian
 from ..simplify import (
     Plain,
@@ -22,7 +23,6 @@ from ..simplify import (
     mul,
     plain_add,
     plain_mul,
-    postorder,
     scope,
 )
 from . import gradient_result, hessian_result
