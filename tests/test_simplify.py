@@ -194,3 +194,22 @@ def test_sizes_in_stats_leave_numbers_out():
     # x^2 + 1 is x, x^2 and the sum; x*x + 1 (as built) is x, x*x and the sum
     assert d.stats == {"expression": 6, "derivative_as_built": 3, "derivative_simplified": 3}
     assert to_infix(parse(d.derivative).root) == "x^2 + 1"
+
+
+def test_results_do_not_depend_on_other_graphs_in_memory():
+    text = nested_family(40)
+    fresh = derivative_of(text, "x", order=3).derivative
+    keep = [derivative_of(nested_family(n), "x", order=3) for n in (10, 20, 60)]
+    keep.append(derivative(derivative(parse(product_family(15)).root, "x"), "x"))
+    assert derivative_of(text, "x", order=3).derivative == fresh
+
+
+def test_remembered_forms_do_not_keep_nodes_alive():
+    import gc
+    import weakref
+
+    d = derivative(derivative(parse(product_family(12)).root, "x"), "x")
+    ref = weakref.ref(d)
+    del d
+    gc.collect()
+    assert ref() is None
