@@ -163,7 +163,7 @@ def derivative_of(
     # asks for its size, it is given up once it is far bigger than the answer.
     node = raw = graph.root
     for name in names:
-        candidates = _candidates(node, name)
+        candidates = _candidates(node, name, plain=node is not raw)
         if raw is not None:
             raw = derivative(raw, name, simplified=False)
             candidates.append(raw)
@@ -205,17 +205,17 @@ def derivative_of(
     )
 
 
-def _candidates(node, name: str) -> list:
+def _candidates(node, name: str, *, plain: bool = True) -> list:
     """d node / d name by the simplifier's strategies, best first: fully
     canonical (what a textbook prints, but it can lose sharing: only for
     small graphs), sums canonical and products where they add at most
-    ``simplify.SLACK`` nodes, both only there, and the plain chain rule.
-    Each is one linear pass."""
+    ``simplify.SLACK`` nodes, both only there, and (``plain``) the plain
+    chain rule. Each is one linear pass."""
     from .backends.forward import derivative
     from .simplify import size
 
     n = size(node)
-    strategies: list[dict] = [{}, {"simplified": False}]
+    strategies: list[dict] = [{}, {"simplified": False}] if plain else [{}]
     if n <= SUMS_CANONICAL_UP_TO:
         strategies.insert(0, {"sum_slack": UNBOUNDED})
     if n <= FULLY_CANONICAL_UP_TO:
