@@ -267,21 +267,42 @@ def _run(kind: str, expression, point, wrt, mode: str, options: dict):
     return result
 
 
+#: the highest derivative order ``diff`` computes (``--order``)
+MAX_ORDER = 1000
+#: graphs up to this size (``simplify.size``) are also differentiated fully canonical
+FULLY_CANONICAL_UP_TO = 2_000
+#: and up to this size with sums fully canonical
+SUMS_CANONICAL_UP_TO = 20_000
+UNBOUNDED = 10**9
+
+
 def derivative_of(
     expression: str | Graph,
     wrt: tuple[str, ...] | list[str] | str,
     *,
     order: int | None = None,
     stats: bool = False,
+    form: str = "infix",
 ) -> Derivative:
     """The symbolic derivative of ``expression`` by ``wrt`` (in that order).
 
     ``order`` repeats the last variable until the derivative has that order:
     ``wrt="x", order=3`` is d³f/dx³; ``wrt="x,y"`` is ∂²f/∂x∂y.
+
+    ``form="program"`` writes ``derivative`` (and ``latex``) as a program,
+    one line per shared node. Otherwise (``form`` is the output format:
+    infix, latex or json) a text longer than ``printing.TEXT_LIMIT`` is
+    written as a program too, with a warning: its size is measured per node,
+    without building the text.
+
+    The simplified derivative is never bigger than the derivative as built
+    with only value-preserving folds (``simplify.size``: distinct nodes,
+    numbers not counted; ``stats`` reports both).
     """
     from .backends.forward import derivative
-    from .graph import count_nodes, to_infix, to_latex
     from .point import check_name
+    from .printing import TEXT_LIMIT, infix_size, latex_size, to_infix, to_latex, to_program
+    from .simplify import size
 
     graph = as_graph(expression)
     graph.single("diff")
@@ -290,6 +311,10 @@ def derivative_of(
         raise UsageError("--wrt needs variable names, e.g. --wrt x or --wrt x,y")
     for name in names:
         check_name(name, "--wrt")
+    if len(names) > MAX_ORDER or (order is not None and order > MAX_ORDER):
+        raise UsageError(
+            f"the derivative order is at most {MAX_ORDER}; use --order {MAX_ORDER} or less"
+        )
     if order is not None:
         if order < len(names):
             raise UsageError(
@@ -303,27 +328,82 @@ def derivative_of(
         for name in dict.fromkeys(names)
         if name not in present
     ]
-    node = graph.root
+    # Each order: the smallest of the simplifier's candidates from the
+    # previous answer and of the derivative as built (the chain rule with
+    # only value-preserving folds, all orders from f), so the answer is never
+    # bigger than the derivative as built. The as-built graph can grow fast
+    # with the order (tan(x) at order 40 has 20,000 nodes): unless --stats
+    # asks for its size, it is given up once it is far bigger than the answer.
+    node = raw = graph.root
     for name in names:
-        node = derivative(node, name)
+        candidates = _candidates(node, name, plain=node is not raw)
+        if raw is not None:
+            raw = derivative(raw, name, simplified=False)
+            candidates.append(raw)
+        node = min(candidates, key=size)  # the first of the smallest
+        if raw is not None and not stats and size(raw) > max(10 * size(node), 100_000):
+            raw = None
+    simplified_nodes = size(node)
+    raw_nodes = None if raw is None else size(raw)
     counts = None
     if stats:
-        raw = graph.root
-        for name in names:
-            raw = derivative(raw, name, simplified=False)
         counts = {
-            "expression": count_nodes(graph.root),
-            "derivative_as_built": count_nodes(raw),
-            "derivative_simplified": count_nodes(node),
+            "expression": size(graph.root),
+            "derivative_as_built": raw_nodes,
+            "derivative_simplified": simplified_nodes,
         }
+    program = form == "program"
+    # text sizes measured per node, never by building a text that may not fit
+    infix_length = 0 if program else infix_size(node)
+    infix_big = infix_length > TEXT_LIMIT
+    # (--format infix with a program already: the LaTeX is not shown)
+    latex_length = 0 if program or (infix_big and form == "infix") else latex_size(node)
+    latex_big = latex_length > TEXT_LIMIT or (infix_big and form == "infix")
+    as_program = to_program(node) if program or infix_big or latex_big else ""
+    text = as_program if program or infix_big else to_infix(node)
+    latex = as_program if program or latex_big else to_latex(node)
+    if (infix_big and form != "latex") or (latex_big and form == "latex"):
+        length = latex_length if form == "latex" else infix_length
+        warnings.append(
+            f"the derivative written out would take {_bytes(length)}: it is printed as a "
+            "program instead, one line per shared node (see --format program)"
+        )
     return Derivative(
         expression=graph.source,
         wrt=tuple(names),
-        derivative=to_infix(node),
-        latex=to_latex(node),
+        derivative=text,
+        latex=latex,
         stats=counts,
         warnings=warnings,
     )
+
+
+def _candidates(node, name: str, *, plain: bool = True) -> list:
+    """d node / d name by the simplifier's strategies, best first: fully
+    canonical (what a textbook prints, but it can lose sharing: only for
+    small graphs), sums canonical and products where they add at most
+    ``simplify.SLACK`` nodes, both only there, and (``plain``) the plain
+    chain rule. Each is one linear pass."""
+    from .backends.forward import derivative
+    from .simplify import size
+
+    n = size(node)
+    strategies: list[dict] = [{}, {"simplified": False}] if plain else [{}]
+    if n <= SUMS_CANONICAL_UP_TO:
+        strategies.insert(0, {"sum_slack": UNBOUNDED})
+    if n <= FULLY_CANONICAL_UP_TO:
+        strategies.insert(0, {"slack": UNBOUNDED})
+    return [derivative(node, name, **s) for s in strategies]
+
+
+def _bytes(size: int) -> str:
+    """``12.3 MB`` for a text size (saturated sizes are "more than ...")."""
+    if size >= 2**62:
+        return "more than 10^18 bytes"
+    for unit, scale in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if size >= scale:
+            return f"{size / scale:.1f} {unit}"
+    return f"{size} bytes"
 
 
 class Derivatives(list):
@@ -333,10 +413,14 @@ class Derivatives(list):
     expression: str = ""
 
 
-def symbolic_gradient(expression: str | Graph, *, stats: bool = False) -> Derivatives:
+def symbolic_gradient(
+    expression: str | Graph, *, stats: bool = False, form: str = "infix"
+) -> Derivatives:
     """One symbolic derivative per variable, in order of first appearance."""
     graph = as_graph(expression)
     graph.single("diff")
-    out = Derivatives(derivative_of(graph, (name,), stats=stats) for name in graph.variables)
+    out = Derivatives(
+        derivative_of(graph, (name,), stats=stats, form=form) for name in graph.variables
+    )
     out.expression = graph.source
     return out

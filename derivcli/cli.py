@@ -476,18 +476,21 @@ def jacobian_command(expression: str | None, at: tuple[str, ...], fmt: str, **op
 )
 @click.option(
     "--order",
-    type=click.IntRange(min=1),
+    type=click.IntRange(min=1, max=1000),
     default=None,
     metavar="N",
-    help="The order of the derivative: repeats the last --wrt variable (--wrt x --order 3).",
+    help="The order of the derivative, 1 to 1000: repeats the last --wrt variable "
+    "(--wrt x --order 3).",
 )
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["infix", "latex", "json"]),
+    type=click.Choice(["infix", "latex", "json", "program"]),
     default="infix",
     show_default=True,
-    help="infix (parses back as an expression), latex, or json.",
+    help="infix (parses back as an expression), latex, json, or program (one line per "
+    "shared node: t1 = sin(x), ..., the result last). Text over 1 MB is printed as a "
+    "program, with a note.",
 )
 @click.option("--stats", is_flag=True, help="Report node counts (on stderr, or in the JSON).")
 def diff_command(
@@ -503,6 +506,7 @@ def diff_command(
       derivcli diff "x^3" --wrt x --order 3            # 6
       derivcli diff "sin(x^2)" --wrt x --format latex  # 2 x \\cos\\left(x^{2}\\right)
       derivcli diff "x*x*y + y + 2"                    # the gradient, a line per variable
+      derivcli diff "sin(sin(sin(x)))" --format program  # t1 = sin(x), then the result
     """
     from . import render
     from .api import as_graph, derivative_of, symbolic_gradient
@@ -514,11 +518,11 @@ def diff_command(
             raise click.UsageError("--order needs --wrt to say which variable, e.g. --wrt x")
         wrt, gradient = graph.variables[0], False
     if gradient:
-        results = symbolic_gradient(graph, stats=stats)
+        results = symbolic_gradient(graph, stats=stats, form=fmt)
         if not results:
             click.echo("Warning: the expression has no variables; its gradient is empty", err=True)
     else:
-        results = [derivative_of(graph, wrt, order=order, stats=stats)]
+        results = [derivative_of(graph, wrt, order=order, stats=stats, form=fmt)]
     for d in results:
         for warning in d.warnings:
             click.echo(f"Warning: {warning}", err=True)

@@ -25,15 +25,10 @@ from .errors import DomainError, MissingValue
 from .numbers import shorten, text_number
 from .primitives import (
     ABSORBING,
-    CONSTANTS,
-    PREC_ATOM,
-    PREC_POWER,
-    PREC_PRODUCT,
-    PREC_SUM,
-    PREC_UNARY,
     PRIMITIVES,
     Primitive,
 )
+from .printing import to_infix, to_latex  # noqa: F401 - re-exported: printing.py owns them
 
 _counter = itertools.count()
 _interned: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
@@ -357,77 +352,6 @@ def domain_error(node: Node, point: Mapping[str, Any], reason: str) -> DomainErr
 
 
 # ---------------------------------------------------------------------------
-# Printing
-
-
-_CONSTANT_NAMES = {v: k for k, v in CONSTANTS.items()}
-
-
-def _const_text(value: float) -> str:
-    return _CONSTANT_NAMES.get(value) or text_number(value)
-
-
-def _precedence(node: Node) -> int:
-    if node.op == "const":
-        return PREC_UNARY if math.copysign(1.0, node.value) < 0 else PREC_ATOM
-    if node.op == "var":
-        return PREC_ATOM
-    prim = node.prim
-    return prim.precedence if not prim.is_function else PREC_ATOM
-
-
-def to_infix(root: Node) -> str:
-    """``root`` as text with the fewest parentheses that parse back to it.
-
-    The grammar's rules decide where parentheses go: ``+ - * /`` are
-    left-associative (so a right operand of the same level needs them), the
-    base of ``^`` must be an atom, and its exponent may be any unary.
-    """
-    out: list[str] = []
-    # stack items: a node with the least precedence it may have unbracketed,
-    # or a piece of text
-    stack: list[tuple[Node, int] | str] = [(root, 0)]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, str):
-            out.append(item)
-            continue
-        node, min_prec = item
-        prec = _precedence(node)
-        if prec < min_prec:
-            stack.append(")")
-            stack.append((node, 0))
-            out.append("(")
-            continue
-        op = node.op
-        if op == "const":
-            out.append(_const_text(node.value))
-        elif op == "var":
-            out.append(node.name)
-        elif node.prim.is_function:
-            out.append(node.op + "(")
-            stack.append(")")
-            for i in range(len(node.args) - 1, -1, -1):
-                stack.append((node.args[i], 0))
-                if i:
-                    stack.append(", ")
-        elif op == "neg":
-            out.append("-")
-            stack.append((node.args[0], PREC_UNARY))
-        else:  # binary operator
-            a, b = node.args
-            if prec == PREC_SUM:
-                right = PREC_PRODUCT
-            else:
-                right = PREC_UNARY
-            left = PREC_ATOM if prec == PREC_POWER else prec
-            stack.append((b, right))
-            stack.append(f" {node.prim.symbol} " if prec == PREC_SUM else node.prim.symbol)
-            stack.append((a, left))
-    return "".join(out)
-
-
-# ---------------------------------------------------------------------------
 # A parsed expression
 
 
@@ -510,111 +434,3 @@ Graph = Program
 
 def default_names(m: int) -> tuple[str, ...]:
     return tuple(f"f{i}" for i in range(1, m + 1))
-
-
-# ---------------------------------------------------------------------------
-# LaTeX
-
-_GREEK = set(
-    "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi "
-    "rho sigma tau upsilon phi chi psi omega Gamma Delta Theta Lambda Xi Pi "
-    "Sigma Upsilon Phi Psi Omega".split()
-)
-
-
-def _latex_name(name: str) -> str:
-    stem, _, sub = name.partition("_")
-    if not sub:  # x1 -> x_{1}
-        i = len(stem)
-        while i > 0 and stem[i - 1].isdigit():
-            i -= 1
-        stem, sub = (stem[:i], stem[i:]) if 0 < i < len(stem) else (stem, "")
-    if stem in _GREEK:
-        text = "\\" + stem
-    elif len(stem) == 1:
-        text = stem
-    else:
-        text = "\\mathrm{" + stem.replace("_", "\\_") + "}"
-    if sub:
-        text += "_{" + sub.replace("_", "\\_") + "}"
-    return text
-
-
-def _latex_const(value: float) -> str:
-    if value == math.pi:
-        return "\\pi"
-    if value == math.e:
-        return "e"
-    text = _const_text(value)
-    if "e" in text:  # 1e-20 -> 1 \times 10^{-20}
-        mantissa, exponent = text.split("e")
-        return f"{mantissa} \\times 10^{{{int(exponent)}}}"
-    return text
-
-
-def _template(latex: str) -> list[str | int]:
-    """A primitive's LaTeX template as text pieces and argument numbers."""
-    import string
-
-    pieces: list[str | int] = []
-    for literal, field, _spec, _conv in string.Formatter().parse(latex):
-        if literal:
-            pieces.append(literal)
-        if field is not None:
-            pieces.append(int(field))
-    return pieces
-
-
-def to_latex(root: Node) -> str:
-    """``root`` as LaTeX (``\\frac``, ``\\sqrt``, ``x^{2}``, ``\\left(\\right)``)."""
-    out: list[str] = []
-    stack: list[tuple[Node, int] | str] = [(root, 0)]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, str):
-            out.append(item)
-            continue
-        node, min_prec = item
-        prec = _precedence(node)
-        if prec < min_prec:
-            stack.append("\\right)")
-            stack.append((node, 0))
-            out.append("\\left(")
-            continue
-        op = node.op
-        if op == "const":
-            out.append(_latex_const(node.value))
-            continue
-        if op == "var":
-            out.append(_latex_name(node.name))
-            continue
-        prim = node.prim
-        # the least precedence each argument may have without parentheses
-        if op in ("add", "sub"):
-            needs = (PREC_SUM, PREC_PRODUCT if op == "sub" else PREC_SUM)
-        elif op == "mul":
-            needs = (PREC_PRODUCT, PREC_POWER)
-        elif op == "neg":
-            needs = (PREC_UNARY,)
-        elif op == "pow":
-            needs = (PREC_ATOM, 0)
-        else:  # functions and \frac group their arguments themselves
-            needs = (0,) * len(node.args)
-        pieces = _template(prim.latex)
-        if op == "mul":
-            # juxtapose, except where two numbers would run together
-            first = node.args[1]
-            while first.op in ("mul", "div", "pow"):
-                first = first.args[0]
-            digit = first.op == "const" and _latex_const(first.value)[0].isdigit()
-            pieces = [0, " \\cdot " if digit else " ", 1]
-        if op == "pow":
-            base = node.args[0]
-            base_ok = base.op in ("var",) or (base.op == "const" and base.value >= 0)
-            needs = (0 if base_ok else PREC_ATOM + 1, 0)
-        for piece in reversed(pieces):
-            if isinstance(piece, int):
-                stack.append((node.args[piece], needs[piece]))
-            else:
-                stack.append(piece)
-    return "".join(out)

@@ -153,7 +153,10 @@ def derivatives_text(results: list[Derivative], fmt: str, gradient: bool) -> str
         return json.dumps(data, ensure_ascii=False) + "\n"
     text = [d.latex if fmt == "latex" else d.derivative for d in results]
     if not gradient:
-        return text[0] + "\n"
+        return text[0] if text[0].endswith("\n") else text[0] + "\n"
+    if fmt == "program" or any("\n" in t for t in text):
+        # programs: a comment line names each variable's block
+        return "".join(f"# df/d{d.wrt[0]}\n{t.rstrip()}\n" for d, t in zip(results, text))
     if fmt == "latex":
         lines = [
             f"\\frac{{\\partial f}}{{\\partial {d.wrt[0]}}} = {t}" for d, t in zip(results, text)

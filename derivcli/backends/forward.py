@@ -21,8 +21,19 @@ operation.
 from __future__ import annotations
 
 from ..graph import Graph, Node, const, evaluate_all, topo_order, var
+from ..printing import postorder
 from ..results import Gradient, Hessian, Jacobian
-from ..simplify import Sym, add, as_node, mul
+from ..simplify import (
+    Plain,
+    Sym,
+    add,
+    as_node,
+    fold_constants,
+    mul,
+    plain_add,
+    plain_mul,
+    scope,
+)
 from . import gradient_result, hessian_result, jacobian_result
 
 NAME = "forward"
@@ -39,52 +50,66 @@ ZERO = const(0.0)
 ONE = const(1.0)
 
 
-def derivative(root: Node, name: str, *, simplified: bool = True) -> Node:
+def derivative(
+    root: Node,
+    name: str,
+    *,
+    simplified: bool = True,
+    slack: int | None = None,
+    sum_slack: int | None = None,
+) -> Node:
     """d root / d name as a graph (one forward pass over the topological order).
 
-    ``simplified=False`` builds the same chain rule without the simplifier
-    (only the folds of ``graph.build``), for ``--stats``.
+    ``simplified=False`` builds the same chain rule with only the folds that
+    never change a value (``simplify.plain``): the derivative "as built" of
+    ``--stats``. Constant sub-expressions of ``root`` (``2^3``) are seen
+    folded (when exact) by the simplifier. ``slack`` is how many nodes a
+    canonical form may add beyond the plain one (``simplify.SLACK`` by
+    default), ``sum_slack`` the same for sums.
     """
-    return tangents(topo_order(root), {var(name): ONE}, simplified=simplified).get(root, ZERO)
+    order = postorder(root)  # not topo_order: an order that depends only on the graph
+    return tangents(
+        order, {var(name): ONE}, simplified=simplified, slack=slack, sum_slack=sum_slack
+    ).get(root, ZERO)
 
 
-def tangents(order: list[Node], seeds: dict[Node, Node], *, simplified: bool = True) -> dict:
+def tangents(
+    order: list[Node],
+    seeds: dict[Node, Node],
+    *,
+    simplified: bool = True,
+    slack: int | None = None,
+    sum_slack: int | None = None,
+) -> dict:
     """The tangent ``x_dot`` of every step of ``order`` (a topological
     order) as a graph, for the variables seeded in ``seeds`` (``{x: 1}`` for
-    d/dx; ``{x: v1, y: v2}`` for the directional derivative along v). Steps
-    that do not depend on a seeded variable have no entry (tangent 0).
+    d/dx; ``{x: v1, y: v2}`` for the directional derivative along v): one
+    forward pass, the whole environment returned. Steps that do not depend on
+    a seeded variable have no entry (tangent 0).
     """
-    wrap = Sym if simplified else _raw
-    times, plus = (mul, add) if simplified else (_raw_mul, _raw_add)
+    wrap = Sym if simplified else Plain
+    times, plus = (mul, add) if simplified else (plain_mul, plain_add)
+    folded = fold_constants(order) if simplified else {}
     x_dot: dict[Node, Node] = dict(seeds)
-    for node in order:
-        if not node.args:
-            continue
-        tangent = None
-        partials = None
-        for i, a in enumerate(node.args):
-            a_dot = x_dot.get(a)
-            if a_dot is None:
+    with scope(order, slack, sum_slack):  # the simplifier's costs are counted within this graph
+        for node in order:
+            if not node.args:
                 continue
-            if partials is None:
-                partials = node.prim.partials(*(wrap(a) for a in node.args), wrap(node))
-            term = times(as_node(partials[i]), a_dot)
-            tangent = term if tangent is None else plus(tangent, term)
-        if tangent is not None and tangent is not ZERO:
-            x_dot[node] = tangent
+            tangent = None
+            partials = None
+            for i, a in enumerate(node.args):
+                a_dot = x_dot.get(a)
+                if a_dot is None:
+                    continue
+                if partials is None:
+                    partials = node.prim.partials(
+                        *(wrap(folded.get(a, a)) for a in node.args), wrap(folded.get(node, node))
+                    )
+                term = times(as_node(partials[i]), a_dot)
+                tangent = term if tangent is None else plus(tangent, term)
+            if tangent is not None and tangent is not ZERO:
+                x_dot[node] = tangent
     return x_dot
-
-
-def _raw(node: Node) -> Node:
-    return node
-
-
-def _raw_mul(a: Node, b: Node) -> Node:
-    return a * b
-
-
-def _raw_add(a: Node, b: Node) -> Node:
-    return a + b
 
 
 def derivative_of_order(root: Node, names: list[str]) -> Node:
