@@ -351,3 +351,25 @@ def test_warnings_name_their_output(mode):
     assert alone.warnings
     assert result.warnings == [f"f2: {w}" for w in alone.warnings]
     assert result.jacobian == {"f1": {"x": 1.0}, "f2": {"x": alone.gradient["x"]}}
+
+
+@pytest.mark.parametrize("case", case_points(), ids=[case_id(c) for c in case_points()])
+def test_numeric_one_output_jacobian_is_the_numeric_gradient(case):
+    text, names, point = case
+    at = dict(zip(names, point))
+    result = jacobian_at(text, at, mode="numeric")
+    gradient = derivcli.grad(text, at, mode="numeric")
+    assert result.gradient == gradient.gradient
+    assert result.error_estimate == {"f1": gradient.error_estimate}
+    assert result.evaluations == gradient.evaluations
+    assert result.unreliable == [("f1", x) for x in gradient.unreliable]
+
+
+def test_numeric_outputs_share_the_evaluations_of_an_input():
+    text = ", ".join(f"sin({k}*x)" for k in range(1, 11))
+    together = jacobian_at(text, {"x": 0.3}, mode="numeric").evaluations
+    apart = sum(
+        derivcli.grad(f"sin({k}*x)", {"x": 0.3}, mode="numeric").evaluations for k in range(1, 11)
+    )
+    # each point x ± h is evaluated once for all ten outputs
+    assert together < apart / 5

@@ -43,7 +43,7 @@ import sys
 from collections.abc import Callable
 
 from ..errors import UsageError
-from ..graph import Graph, Node, Program, evaluate_all
+from ..graph import Graph, Node, Program, evaluate_all, topo_order
 from ..results import Gradient, Hessian, Jacobian
 from . import ModeOption, gradient_result, hessian_result, jacobian_result
 
@@ -70,8 +70,8 @@ COST_NOTES = {
     "of Richardson's extrapolation: grows with n",
     "hessian": "the gradient's evaluations, then 2 to 4 per pair of variables "
     "for each step: grows with n^2",
-    "jacobian": "differences per input and output, 2 evaluations of the output for each "
-    "step: grows with n·m",
+    "jacobian": "differences per input, each point evaluated once for every output "
+    "(2 evaluations per step): grows with n",
 }
 EPS = sys.float_info.epsilon
 #: an absolute rounding error every operation may make (gradual underflow)
@@ -166,6 +166,11 @@ class _Plan:
                 self.steps.append((code, node.prim.fn, node.prim, args))
 
     def __call__(self, point: dict[str, float]) -> tuple[float, float]:
+        values, bounds = self.run(point)
+        return values[-1], bounds[-1]
+
+    def run(self, point: dict[str, float]) -> tuple[list[float], list[float]]:
+        """Every step's value and rounding bound (the whole environment)."""
         n = len(self.steps)
         values = [0.0] * n
         bounds = [0.0] * n
@@ -207,7 +212,7 @@ class _Plan:
                     e = inf
             values[i] = v
             bounds[i] = e
-        return v, e
+        return values, bounds
 
 
 def _scale(x: float) -> float:
@@ -611,6 +616,72 @@ def hessian(
     return result
 
 
+class _Shared:
+    """The program's outputs at moved points, each point evaluated once for
+    every output: the differences of all outputs by one input share their
+    evaluations (the steps of an input are the same for every output)."""
+
+    def __init__(self, program: Program, point: dict[str, float]) -> None:
+        self.order = program.steps
+        self.point = dict(point)
+        self.outputs = program.outputs
+        position = {node: i for i, node in enumerate(self.order)}
+        self.positions = [position[o] for o in program.outputs]
+        self.count = 0
+        self._plain: dict = {}
+        self._bounded: dict = {}
+        self._plan: _Plan | None = None
+
+    def plain(self, shifts: dict[str, float]) -> list[float]:
+        key = tuple(sorted(shifts.items()))
+        hit = self._plain.get(key)
+        if hit is None:
+            self.count += 1
+            moved = dict(self.point)
+            for name, h in shifts.items():
+                moved[name] = moved[name] + h
+            values = evaluate_all(self.order, moved, strict=False)
+            hit = self._plain[key] = [values[o] for o in self.outputs]
+        return hit
+
+    def bounded(self, moved: dict[str, float]) -> tuple[list[float], list[float]]:
+        key = tuple(sorted(moved.items()))
+        hit = self._bounded.get(key)
+        if hit is None:
+            self.count += 1
+            point = dict(self.point)
+            point.update(moved)
+            if self._plan is None:
+                self._plan = _Plan(self.order)
+            values, bounds = self._plan.run(point)
+            hit = self._bounded[key] = (
+                [values[i] for i in self.positions],
+                [bounds[i] for i in self.positions],
+            )
+        return hit
+
+
+class _Output(_Function):
+    """One output of a :class:`_Shared` program, as :func:`_first` wants f."""
+
+    def __init__(self, shared: _Shared, k: int) -> None:
+        self.shared, self.k = shared, k
+        self.order, self.root, self.point = shared.order, shared.outputs[k], shared.point
+        self.count = 0
+        self.seen = 0.0
+        self.center = 0.0
+
+    def __call__(self, shifts: dict[str, float]) -> float:
+        value = self.shared.plain(shifts)[self.k]
+        self._see(value)
+        return value
+
+    def bounded(self, moved: dict[str, float]) -> tuple[float, float]:
+        values, bounds = self.shared.bounded(moved)
+        self._see(values[self.k])
+        return values[self.k], bounds[self.k]
+
+
 def jacobian(
     program: Program,
     point: dict,
@@ -620,23 +691,52 @@ def jacobian(
     step: float | None = None,
     **options,
 ) -> Jacobian:
-    """Differences per input for each output (each entry chooses its own
-    steps, as in :func:`gradient`): the rows, with their error estimates."""
-    evaluate_all(program.steps, point)  # strict: domain errors name the node
-    rows, errors, values, flags, own = {}, {}, [], [], []
-    evaluations = 0
-    several = len(program.outputs) > 1
-    for name, out in zip(program.names, program.outputs):
-        row = gradient(Program.of(out, program.source), point, wrt, scheme=scheme, step=step)
-        rows[name], errors[name] = row.gradient, row.error_estimate
-        values.append(row.value)
-        evaluations += row.evaluations
-        flags.extend((name, x) for x in row.unreliable)
-        prefix = f"{name}: " if several else ""
-        own.extend(prefix + w for w in row.warnings if "unreliable" in w or "underflow" in w)
+    """Differences per input: the steps of one input are the same for every
+    output, so each moved point is evaluated once for all of them (a column
+    per input); each entry still chooses its best estimate, as in
+    :func:`gradient`, with its error estimate."""
+    present = set(program.variables)
+    _check(scheme, step, point, [name for name in wrt if name in present])
+    env = evaluate_all(program.steps, point)  # strict: domain errors name the node
+    values = [env[o] for o in program.outputs]
+    shared = _Shared(program, point)
+    outputs = [_Output(shared, k) for k in range(len(program.outputs))]
+    names = program.names
+    rows: dict = {f: {} for f in names}
+    errors: dict = {f: {} for f in names}
+    sizes: dict = {}
+    for name in wrt:
+        for f, out, fx in zip(names, outputs, values):
+            if name not in program.reaches[f]:
+                rows[f][name], errors[f][name], sizes[f, name] = 0.0, 0.0, 0.0
+                continue
+            out.seen, out.center = 0.0, fx
+            rows[f][name], errors[f][name] = _first(out, fx, name, scheme, step)
+            sizes[f, name] = (out.seen or abs(fx)) / _scale(point[name])
     result = jacobian_result(
-        NAME, program, point, wrt, values, rows, evaluations=evaluations, error_estimate=errors
+        NAME,
+        program,
+        point,
+        wrt,
+        values,
+        rows,
+        evaluations=1 + shared.count,
+        error_estimate=errors,
     )
-    result.unreliable = flags
-    result.warnings.extend(w for w in own if w not in result.warnings)
+    several = len(names) > 1
+    for f, fx, node in zip(names, values, program.outputs):
+        if not math.isfinite(fx):
+            continue
+        for name in wrt:
+            value, estimate = rows[f][name], errors[f][name]
+            if math.isfinite(value) and unreliable(value, estimate, sizes[f, name]):
+                result.unreliable.append((f, name))
+                what = (
+                    f"the derivative of {f} by {name}" if several else f"the derivative by {name}"
+                )
+                result.warnings.append(unreliable_warning(what, value, estimate))
+        for w in underflow_warnings(topo_order(node), point):
+            text = f"{f}: {w}" if several else w
+            if text not in result.warnings:
+                result.warnings.append(text)
     return result
