@@ -92,7 +92,39 @@ def _echo(text: str, *, err: bool = False, nl: bool = True) -> None:
             text = text.encode(encoding, errors=register_ascii_fallback()).decode(encoding)
         except LookupError:  # an encoding Python does not know: ASCII is safe
             text = text.encode("ascii", errors=register_ascii_fallback()).decode("ascii")
-    click.echo(text, err=err, nl=nl)
+    click.echo(text, file=None if err else _WholeWrites(sys.stdout), err=err, nl=nl)
+
+
+class _WholeWrites:
+    """A text stream whose ``write`` gets every byte out or raises.
+
+    CPython's buffered writer reports a short write (the reader of a pipe
+    went away in the middle of a large write: ``| head -1``) only by its
+    return value, which ``click.echo`` ignores: the output was silently cut
+    and the exit code 0. Here the rest is written again, so the closed pipe
+    raises ``BrokenPipeError`` and the command exits 141 like the others."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        binary = getattr(self._stream, "buffer", None)
+        if binary is None:
+            return self._stream.write(text)
+        self._stream.flush()
+        data = memoryview(
+            text.encode(self._stream.encoding or "utf-8", self._stream.errors or "strict")
+        )
+        while data:
+            written = binary.write(data)
+            if not written:  # nothing more goes out: the reader is gone
+                raise BrokenPipeError(32, "Broken pipe")
+            data = data[written:]
+        binary.flush()
+        return len(text)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
 
 
 def _expression_last(args: list[str], valued: set[str], known: set[str]) -> list[str]:
@@ -454,16 +486,16 @@ def diff_command(
     if gradient:
         results = symbolic_gradient(graph, stats=stats)
         if not results:
-            click.echo("Warning: the expression has no variables; its gradient is empty", err=True)
+            _echo("Warning: the expression has no variables; its gradient is empty", err=True)
     else:
         results = [derivative_of(graph, wrt, order=order, stats=stats)]
     for d in results:
         for warning in d.warnings:
-            click.echo(f"Warning: {warning}", err=True)
-    click.echo(render.derivatives_text(results, fmt, gradient), nl=False)
+            _echo(f"Warning: {warning}", err=True)
+    _echo(render.derivatives_text(results, fmt, gradient), nl=False)
     if stats and fmt != "json":
         for d in results:
-            click.echo(render.stats_text(d), err=True)
+            _echo(render.stats_text(d), err=True)
 
 
 EXIT_DISAGREE = 4
