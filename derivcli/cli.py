@@ -19,6 +19,7 @@ from typing import Any
 import click
 
 from . import __version__
+from .api import MAX_ORDER
 from .backends import DEFAULT_MODE, MODES
 from .backends.numeric import SCHEMES
 from .errors import DerivError, UsageError
@@ -446,7 +447,7 @@ def hessian_command(expression: str | None, at: tuple[str, ...], fmt: str, **opt
 )
 @click.option(
     "--order",
-    type=click.IntRange(min=1),
+    type=click.IntRange(min=1, max=MAX_ORDER),
     default=None,
     metavar="N",
     help="The order of the derivative: repeats the last --wrt variable (--wrt x --order 3).",

@@ -6,11 +6,16 @@ of the fuzzer's own checks."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from clirun import run
+
+import derivcli
+from derivcli.errors import ParseError, UsageError
 
 ROOT = Path(__file__).resolve().parent.parent
 DERIVCLI = Path(sys.executable).parent / "derivcli"
@@ -83,3 +88,82 @@ def test_the_whole_output_still_gets_through_a_pipe():
 
     expected = [repr(math.cos(float(f"0.{i}"))) for i in range(1, 2001)]
     assert [repr(float(v)) for v in result.stdout.splitlines()] == expected
+
+
+# ---------------------------------------------------------------------------
+# Integers with bounds; the API answers with DerivErrors in its own words
+
+
+@pytest.mark.parametrize("order", ["1001", "100000000000000000000", "99999999999999999999999"])
+def test_diff_order_has_an_upper_bound(order):
+    """Was: an internal error (OverflowError) for a huge --order, and a list of
+    that many names built for a merely large one."""
+    result = run("diff", "x^3", "--wrt", "x", "--order", order)
+    assert result.exit_code == 2
+    assert "Invalid value for '--order'" in result.stderr
+    assert "1<=x<=1000" in result.stderr
+    assert "internal error" not in result.stderr
+
+
+def test_diff_order_at_the_bound_works():
+    assert run("diff", "x^3", "--wrt", "x", "--order", "1000").stdout == "0\n"
+
+
+@pytest.mark.parametrize("order", [1001, 10**30])
+def test_api_diff_order_has_the_same_bound(order):
+    with pytest.raises(UsageError, match=rf"order={order} is above .* use order=1000 or less"):
+        derivcli.diff("x^3", "x", order=order)
+
+
+@pytest.mark.parametrize("function", [derivcli.evaluate, derivcli.grad, derivcli.hessian])
+@pytest.mark.parametrize("value", [10**400, -(10**309)])
+def test_api_a_value_too_large_for_a_double_is_a_deriv_error(function, value):
+    """Was: OverflowError from float()."""
+    with pytest.raises(UsageError, match=r"\(\): the value of x is too large for a double"):
+        function("x^2", at={"x": value})
+
+
+def test_api_integers_a_double_holds_are_exact_values():
+    big = 2**1000
+    assert derivcli.evaluate("x", at={"x": big}).value == float(big)
+    assert derivcli.grad("x^2", at={"x": 3}).gradient == {"x": 6.0}
+
+
+@pytest.mark.parametrize(
+    "name, why",
+    [
+        ("pi", "is a constant"),
+        ("e", "is a constant"),
+        ("sin", "is a function"),
+        ("a b", "is not a variable name"),
+        ("1x", "is not a variable name"),
+        ("", "is not"),
+    ],
+)
+def test_api_point_names_are_checked_as_the_command_line_checks_them(name, why):
+    """Was: accepted, then a warning 'pi is not in the expression'; --at pi=3
+    is a usage error."""
+    with pytest.raises(UsageError, match=rf"grad\(\): at: '{re.escape(name)}' {why}"):
+        derivcli.grad("x^2", at={"x": 3, name: 1})
+    cli_result = run("grad", "x^2", "--at", f"x=3,{name}=1")
+    assert cli_result.exit_code == 2
+
+
+def test_api_keyword_variables_are_checked_too():
+    with pytest.raises(UsageError, match=r"grad\(\): keyword: 'sin' is a function"):
+        derivcli.grad("x^2", x=3, sin=1)
+
+
+@pytest.mark.parametrize("expression", [5, None, b"x", ["x"]])
+def test_api_parse_of_a_non_string_is_a_deriv_error(expression):
+    """Was: AttributeError ('int' object has no attribute 'strip')."""
+    with pytest.raises(UsageError, match=r"parse\(\): expression must be a string"):
+        derivcli.parse(expression)
+
+
+def test_api_parse_still_parses():
+    graph = derivcli.parse("x*x*y + y + 2")
+    assert graph.variables == ("x", "y")
+    assert derivcli.parse(graph) is graph
+    with pytest.raises(ParseError):
+        derivcli.parse("x^")
