@@ -11,6 +11,7 @@ renderers together. Only this module knows about exit codes:
 from __future__ import annotations
 
 import os
+import re
 import sys
 import traceback
 from collections.abc import Callable
@@ -128,6 +129,11 @@ class _WholeWrites:
         return getattr(self._stream, name)
 
 
+#: what a long option looks like (``--word``, ``--word=value``); ``--5``,
+#: ``--(x)`` or ``--x^2 + 1`` is an expression
+_LONG_OPTION = re.compile(r"--[A-Za-z][\w-]*(?:=|\Z)")
+
+
 def _expression_last(args: list[str], valued: set[str], known: set[str]) -> list[str]:
     """``args`` with every argument that starts with '-' but is not an option
     moved behind a ``--``, so click reads it as the EXPRESSION wherever it
@@ -149,7 +155,7 @@ def _expression_last(args: list[str], valued: set[str], known: set[str]) -> list
             kept.extend(args[i : i + 2])
             i += 2
             continue
-        if arg.startswith("--") or arg in known or arg == "-" or not arg.startswith("-"):
+        if _LONG_OPTION.match(arg) or arg in known or arg == "-" or not arg.startswith("-"):
             kept.append(arg)
         else:
             moved.append(arg)
@@ -327,13 +333,16 @@ def _read_expression(expression: str | None) -> str:
     """The EXPRESSION argument; ``-``, or none with a pipe, reads stdin."""
     if expression is None:
         if _stdin_is_terminal():
+            command = click.get_current_context().info_name or "grad"
+            example = f'derivcli {command} "x^2"' + ("" if command == "diff" else " --at x=3")
             raise UsageError(
-                'no EXPRESSION given; quote it, as in derivcli grad "x^2" --at x=3, '
+                f"no EXPRESSION given; quote it, as in {example}, "
                 "or pass - to read it from standard input"
             )
         expression = "-"
     if expression == "-":
-        return sys.stdin.read().removeprefix("\ufeff")  # a byte-order mark is not text
+        # a byte-order mark and the newline that ends the input are not the formula
+        return sys.stdin.read().removeprefix("\ufeff").strip()
     return expression
 
 

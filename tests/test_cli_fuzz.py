@@ -12,10 +12,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from clirun import run
+from clirun import run, strict_json
+from oracle import exact
 
 import derivcli
 from derivcli.errors import ParseError, UsageError
+from derivcli.numbers import text_number
 
 ROOT = Path(__file__).resolve().parent.parent
 DERIVCLI = Path(sys.executable).parent / "derivcli"
@@ -167,3 +169,52 @@ def test_api_parse_still_parses():
     assert derivcli.parse(graph) is graph
     with pytest.raises(ParseError):
         derivcli.parse("x^")
+
+
+# ---------------------------------------------------------------------------
+# Reading the expression
+
+
+@pytest.mark.parametrize("command", ["eval", "grad", "hessian", "diff", "compare"])
+@pytest.mark.parametrize("how", ["-", None])
+def test_an_expression_from_standard_input_is_the_formula_not_the_line(command, how):
+    """Was: ``echo "x^3" | derivcli diff --format json`` gave
+    ``"expression": "x^3\\n"`` (the line's end kept in the JSON)."""
+    args = [command, *([how] if how else [])]
+    if command != "diff":
+        args += ["--at", "x=2"]
+    if command == "compare":
+        args += ["--modes", "forward,reverse"]
+    result = run(*args, "--format", "json", input="\ufeff  -x^3 \r\n\n")
+    assert result.exit_code == 0, result.stderr
+    assert strict_json(result.stdout)["expression"] == "-x^3"
+
+
+@pytest.mark.parametrize("command", ["eval", "grad", "hessian", "diff", "compare"])
+def test_no_expression_at_a_terminal_shows_this_commands_example(command, monkeypatch):
+    """Was: every command's message showed ``derivcli grad ... --at x=3``
+    (diff has no --at)."""
+    import derivcli.cli as cli_module
+
+    monkeypatch.setattr(cli_module, "_stdin_is_terminal", lambda: True)
+    result = run(command)
+    assert result.exit_code == 2
+    at = "" if command == "diff" else " --at x=3"
+    assert f'quote it, as in derivcli {command} "x^2"{at}, or pass -' in result.stderr
+
+
+@pytest.mark.parametrize("text", ["--5", "--(x)", "--x^2 + 1", "---x"])
+@pytest.mark.parametrize("where", ["first", "last"])
+def test_a_double_minus_that_is_not_a_word_is_the_expression(text, where):
+    """Was: ``No such option '--(x)'``; only ``--word`` is an option."""
+    options = ["--at", "x=3", "--format", "value"]
+    args = [text, *options] if where == "first" else [*options, text]
+    result = run("eval", *args)
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == text_number(exact(text, ("x",), (3.0,))[0]) + "\n"
+
+
+def test_a_double_minus_word_is_still_an_option():
+    result = run("eval", "--x", "--at", "x=1")
+    assert result.exit_code == 2
+    assert "No such option '--x'" in result.stderr
