@@ -218,3 +218,38 @@ def test_a_double_minus_word_is_still_an_option():
     result = run("eval", "--x", "--at", "x=1")
     assert result.exit_code == 2
     assert "No such option '--x'" in result.stderr
+
+
+# ---------------------------------------------------------------------------
+# An ASCII terminal
+
+
+def _ascii(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [str(DERIVCLI), *args],
+        capture_output=True,
+        text=True,
+        encoding="ascii",
+        env=_environment({"PYTHONIOENCODING": "ascii"}),
+        timeout=60,
+    )
+
+
+@pytest.mark.parametrize("letter", ["é", "ê", "ñ", "ü", "ﬁ"])
+def test_an_ascii_terminal_never_shows_a_letter_as_another_valid_one(letter):
+    """Was: ``--at é=1`` said "'e' is not a variable name" (e is a constant)
+    and a parse error showed the expression with 'e' under the caret."""
+    result = _ascii("eval", f"{letter}+1", "--at", f"{letter}=1")
+    assert result.returncode == 2
+    assert result.stderr == (
+        "Error: --at: '?' is not a variable name; use letters, digits and _, "
+        "not starting with a digit\n"
+    )
+    parse_error = _ascii("eval", f"{letter}+1")
+    assert parse_error.stderr.splitlines()[1:3] == ["  ?+1", "  ^"]
+
+
+def test_an_ascii_terminal_still_gets_derivcli_own_symbols_spelled_out():
+    result = _ascii("hessian", "sin(x*y)", "-a", "x=1,y=2", "-m", "numeric")
+    assert result.returncode == 0
+    assert "+/-" in result.stdout and "?" not in result.stdout
