@@ -41,9 +41,9 @@ def shorten(text: str, limit: int = 60) -> str:
 
 def error_text(value: float) -> str:
     """An error estimate, two significant digits (``1.2e-13``); non-finite
-    ones spelled as everywhere else (``NaN``, ``Infinity``)."""
-    if not math.isfinite(value):
-        return text_number(value)
+    ones and zero spelled as everywhere else (``NaN``, ``Infinity``, ``0``)."""
+    if not math.isfinite(value) or value == 0:
+        return text_number(value)  # 0, as in every other column, not 0.0e+00
     return f"{value:.1e}"
 
 

@@ -253,3 +253,28 @@ def test_an_ascii_terminal_still_gets_derivcli_own_symbols_spelled_out():
     result = _ascii("hessian", "sin(x*y)", "-a", "x=1,y=2", "-m", "numeric")
     assert result.returncode == 0
     assert "+/-" in result.stdout and "?" not in result.stdout
+
+
+# ---------------------------------------------------------------------------
+# One spelling for a number in every column
+
+
+def test_a_zero_error_estimate_is_0_in_every_table():
+    """Was: ``0 (none) ± 0.0e+00`` in the numeric Hessian, ``0`` in compare."""
+    result = run("hessian", "sqrt(x)*y", "--at", "x=0,y=1", "--mode", "numeric")
+    data = strict_json(
+        run("hessian", "sqrt(x)*y", "--at", "x=0,y=1", "-m", "numeric", "-f", "json").stdout
+    )
+    assert data["error_estimate"]["y"]["y"] == 0.0
+    assert "0.0e+00" not in result.stdout
+    assert re.search(r"^ y .* 0 \(none\) ± 0$", result.stdout, re.M), result.stdout
+
+
+@pytest.mark.parametrize(
+    "value, text",
+    [(0.0, "0"), (1.234e-13, "1.2e-13"), (float("inf"), "Infinity"), (float("nan"), "NaN")],
+)
+def test_error_text(value, text):
+    from derivcli.numbers import error_text
+
+    assert error_text(value) == text
