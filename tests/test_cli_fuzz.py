@@ -12,10 +12,14 @@ import sys
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from clirun import run, strict_json
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from oracle import exact
 
 import derivcli
+from derivcli.cli import cli
 from derivcli.errors import ParseError, UsageError
 from derivcli.numbers import text_number
 
@@ -278,3 +282,64 @@ def test_error_text(value, text):
     from derivcli.numbers import error_text
 
     assert error_text(value) == text
+
+
+# ---------------------------------------------------------------------------
+# The fuzzer's checks, derandomized (benchmarks/fuzz_cli.py runs thousands)
+
+_ATOMS = ["x", "h", "y", "2.5", "1e308", "5e-324", "pi"]
+_FUNCTIONS = ["sin", "sinh", "tanh", "exp", "log", "sqrt", "abs"]
+
+
+@st.composite
+def _expressions(draw):
+    text = draw(st.sampled_from(_ATOMS))
+    for _ in range(draw(st.integers(0, 3))):
+        kind = draw(st.sampled_from(["call", "op", "neg"]))
+        if kind == "call":
+            text = f"{draw(st.sampled_from(_FUNCTIONS))}({text})"
+        elif kind == "op":
+            op = draw(st.sampled_from("+-*/^"))
+            text = f"{text}{op}{draw(st.sampled_from(_ATOMS))}"
+        else:
+            text = f"-{text}"
+    return draw(st.sampled_from(["", "-", "--"])) + text
+
+
+@settings(max_examples=120, deadline=None, derandomize=True, database=None)
+@given(
+    command=st.sampled_from(["eval", "grad", "hessian"]),
+    text=_expressions(),
+    at=st.sampled_from(["x=1,h=2,y=0.5", "x=0,h=-1,y=1e-300", "x=1e308,h=0.5,y=3"]),
+    mode=st.sampled_from([[], ["-m", "numeric"], ["--mode", "dual"], ["-m", "forward"]]),
+    fmt=st.sampled_from(["table", "json", "csv", "value"]),
+    columns=st.sampled_from(["0", "1", "20", "80"]),
+    order=st.randoms(use_true_random=False),
+)
+def test_random_command_lines(command, text, at, mode, fmt, columns, order):
+    if command == "eval":
+        mode = []
+    groups = [[text], ["-a", at], mode, ["-f", fmt]]
+    order.shuffle(groups)
+    args = [command, *(a for g in groups for a in g)]
+    result = CliRunner().invoke(cli, args, env={"COLUMNS": columns})
+    assert "Traceback" not in result.output + result.stderr
+    assert "internal error" not in result.stderr
+    assert result.exit_code in (0, 1, 2), result.stderr
+    if result.exit_code:
+        assert [line.startswith("Error:") for line in result.stderr.splitlines()].count(True) == 1
+        return
+    as_json = CliRunner().invoke(cli, [*args, "-f", "json"], env={"COLUMNS": columns})
+    data = strict_json(as_json.stdout)
+    assert data["expression"] == text
+    if "hessian" in data:
+        numbers = [v for row in data["hessian"].values() for v in row.values()]
+    else:
+        numbers = list(data.get("gradient", {}).values()) or [data["value"]]
+    numbers = [text_number(float(n)) for n in numbers]
+    if fmt == "value":
+        assert result.stdout.splitlines() == numbers
+    elif fmt == "table":
+        tokens = set(re.split(r"[\s,:]+", result.stdout))
+        assert all(n in tokens for n in numbers), result.stdout
+        assert all(line == line.rstrip() for line in result.stdout.splitlines())
