@@ -340,9 +340,14 @@ def _read_expression(expression: str | None) -> str:
                 "or pass - to read it from standard input"
             )
         expression = "-"
+    where = "the EXPRESSION"
     if expression == "-":
         # a byte-order mark and the newline that ends the input are not the formula
-        return sys.stdin.read().removeprefix("\ufeff").strip()
+        expression, where = sys.stdin.read().removeprefix("\ufeff").strip(), "standard input"
+    try:
+        expression.encode("utf-8")
+    except UnicodeEncodeError:  # undecodable bytes, kept by Python as surrogates
+        raise UsageError(f"{where} is not UTF-8 text; give the formula in UTF-8") from None
     return expression
 
 

@@ -343,3 +343,25 @@ def test_random_command_lines(command, text, at, mode, fmt, columns, order):
         tokens = set(re.split(r"[\s,:]+", result.stdout))
         assert all(n in tokens for n in numbers), result.stdout
         assert all(line == line.rstrip() for line in result.stdout.splitlines())
+
+
+@pytest.mark.parametrize("how", ["stdin", "argument"])
+def test_an_expression_that_is_not_utf8_says_so(how):
+    """Was: "unexpected character '\\udcff' at column 1" and the expression
+    shown as surrogate escapes."""
+    raw = b"\xff\xfex^2"
+    args = [os.fsencode(str(DERIVCLI)), b"grad", b"--at", b"x=1"]
+    if how == "argument":
+        args.append(raw)
+    result = subprocess.run(
+        args,
+        input=raw + b"\n" if how == "stdin" else None,
+        capture_output=True,
+        env=_environment({"LC_ALL": "C.UTF-8"}),
+        timeout=60,
+    )
+    assert result.returncode == 2
+    where = "standard input" if how == "stdin" else "the EXPRESSION"
+    assert (
+        result.stderr.decode() == f"Error: {where} is not UTF-8 text; give the formula in UTF-8\n"
+    )
