@@ -15,6 +15,9 @@ from .parser import parse
 from .point import check_point, parse_wrt
 from .results import Derivative, Evaluation, Gradient, Hessian
 
+#: the highest --order of diff: beyond it a derivative is only memory and time
+MAX_ORDER = 1000
+
 #: options that belong to one mode only
 MODE_OPTIONS = {
     "scheme": "numeric",
@@ -148,6 +151,11 @@ def derivative_of(
             f"the derivative order is at most {MAX_ORDER}; use --order {MAX_ORDER} or less"
         )
     if order is not None:
+        if order > MAX_ORDER:
+            raise UsageError(
+                f"--order {order} is above the highest order derivcli builds; "
+                f"use --order {MAX_ORDER} or less"
+            )
         if order < len(names):
             raise UsageError(
                 f"--order {order} is less than the {len(names)} variables of --wrt; "
