@@ -78,6 +78,9 @@ def test_each_implementation_agrees_with_the_float_one(name):
         ("log", (-1.0,)), ("sqrt", (-4.0,)), ("asin", (2.0,)), ("acos", (-1.5,)),
         ("pow", (-8.0, 1 / 3)), ("div", (0.0, 0.0)), ("log", (0.0,)), ("div", (1.0, 0.0)),
         ("pow", (0.0, -1.0)), ("pow", (0.0, 2.0)), ("pow", (-2.0, 3.0)), ("pow", (5.0, 0.0)),
+        # huge integer exponents: the magnitude guard must not make (-1)^1e300 zero
+        ("pow", (-1.0, 1e300)), ("pow", (-1.0, -1e300)), ("pow", (-1.0, 2.0**60 + 2.0**8)),
+        ("pow", (-3.0, 1e300)), ("pow", (-0.5, 1e300)), ("pow", (-1.5, 2.0**60 + 2.0**8)),
     ],
 )  # fmt: skip
 def test_outside_the_domain_like_ieee(name, args):

@@ -109,6 +109,8 @@ def _pow(ctx: Any, a: Any, b: Any) -> Any:
             return ctx.nan
         if _finite(ctx, b) and abs(b) * max(ctx.mag(a), 1) > MAX_MAG:
             odd = ctx.isint(b / 2) is False
+            if a == -1:  # (-1)^1e300 is 1, not a magnitude to guard
+                return -ctx.one if odd else ctx.one
             if (b > 0) == (abs(a) > 1):
                 return ctx.ninf if odd else ctx.inf
             return ctx.zero
@@ -329,7 +331,8 @@ def evaluate_mp(
 def to_double(v: Any) -> float:
     """The double nearest to the mpmath number ``v`` (ties to even), also
     for subnormal results (mpmath's own ``float()`` may round twice there)."""
-    from mpmath.libmp import normalize1, round_nearest
+    # normalize, not normalize1: mpmath 1.4 no longer exports normalize1
+    from mpmath.libmp import normalize, round_nearest
 
     sign, man, exp, bc = v._mpf_
     if not man:
@@ -341,7 +344,7 @@ def to_double(v: Any) -> float:
         tiny = 0.0 if bits < 0 or man == 1 << (bc - 1) else 5e-324
         return -tiny if sign else tiny
     if bc > bits:
-        sign, man, exp, bc = normalize1(sign, man, exp, bc, bits, round_nearest)
+        sign, man, exp, bc = normalize(sign, man, exp, bc, bits, round_nearest)
     value = math.ldexp(man, exp) if exp + bc <= 1024 else math.inf
     return -value if sign else value
 
