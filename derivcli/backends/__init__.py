@@ -400,6 +400,13 @@ def nonfinite_warnings(
                 f"{text}; the chain rule's {product} was taken as 0 "
                 "(the derivative may not exist there)"
             )
+    elif d.infinite and len(bad) < len(entries):
+        # the numeric mode: finite differences settle on a number at a kink
+        # (acos(cos(x)) at 0 gives 0 ± 1e-15), so the graph's cause is said
+        for text in d.infinite:
+            warnings.append(
+                f"{text} (the derivative may not exist there; finite differences cannot tell)"
+            )
     where = ""
     if point:
         from ..numbers import text_number
