@@ -355,11 +355,18 @@ def underflow_warnings(order: list[Node], point: dict[str, float]) -> list[str]:
     return []
 
 
-def unreliable_warning(what: str, value: float, estimate: float) -> str:
+def unreliable_warning(what: str, value: float, estimate: float, scheme: str) -> str:
+    if scheme == DEFAULT_SCHEME:
+        cause = (
+            "finite differences do not settle here (a kink, a pole or a jump near the point, "
+            "or rounding)"
+        )
+    else:
+        # a textbook formula at one step: its truncation (or rounding) error
+        cause = f"that is the error of the {scheme} difference at this step"
     return (
         f"{what} is unreliable: error estimate {estimate:.1e} for a value of {value:.6g}; "
-        "finite differences do not settle here (a kink, a pole or a jump near the point, "
-        "or rounding); --mode reverse or --mode mpmath give the exact derivative"
+        f"{cause}; --mode reverse or --mode mpmath give the exact derivative"
     )
 
 
@@ -490,7 +497,9 @@ def _second(f: _Function, f0: tuple[float, float], a: str, b: str, scheme: str, 
     return _best(candidates)
 
 
-def _flag_unreliable(result: Gradient | Hessian, entries: dict, estimates: dict, scales: dict):
+def _flag_unreliable(
+    result: Gradient | Hessian, entries: dict, estimates: dict, scales: dict, scheme: str
+):
     """Record and warn about the unreliable entries (keys of ``entries``)."""
     kind = "second derivative" if isinstance(next(iter(entries), ""), tuple) else "derivative"
     for key, value in entries.items():
@@ -498,7 +507,7 @@ def _flag_unreliable(result: Gradient | Hessian, entries: dict, estimates: dict,
             result.unreliable.append(key)
             name = ",".join(key) if isinstance(key, tuple) else key
             result.warnings.append(
-                unreliable_warning(f"the {kind} by {name}", value, estimates[key])
+                unreliable_warning(f"the {kind} by {name}", value, estimates[key], scheme)
             )
 
 
@@ -528,7 +537,7 @@ def gradient(
         NAME, graph, point, wrt, fx, grad, evaluations=f.count, error_estimate=errors
     )
     if math.isfinite(fx):
-        _flag_unreliable(result, grad, errors, sizes)
+        _flag_unreliable(result, grad, errors, sizes, scheme)
         result.warnings.extend(underflow_warnings(f.order, point))
     return result
 
@@ -588,5 +597,6 @@ def hessian(
             {(a, b): rows[a][b] for a, b in pairs},
             {(a, b): errors[a][b] for a, b in pairs},
             sizes,
+            scheme,
         )
     return result
