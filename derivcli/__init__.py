@@ -44,7 +44,8 @@ from .backends import DEFAULT_MODE, MODES
 from .backends import MODE_OPTIONS as _DECLARED_OPTIONS
 from .errors import DerivError, UsageError
 from .graph import Graph, Program
-from .parser import parse
+from .parser import parse as _parse
+from .point import check_name
 from .results import Directional, Evaluation, Gradient, Hessian, Jacobian
 
 __all__ = [
@@ -263,6 +264,14 @@ def diff(expression: str | Graph, wrt: str | list[str], *, order: int | None = N
         raise _in_python_words(exc) from None
 
 
+def parse(expression: str) -> Graph:
+    """``expression`` as a :class:`Graph` (hash-consed, shared by every mode):
+    ``.variables`` in order of first appearance, ``.source`` the text.
+    Raises ``ParseError`` with the column of the problem."""
+    _check_arguments("parse", expression)
+    return _parse(expression) if isinstance(expression, str) else expression
+
+
 # ---------------------------------------------------------------------------
 # The point and the options, checked the same way for every function
 
@@ -322,19 +331,25 @@ def _point(function: str, at: Any, variables: dict) -> dict[str, float]:
                 raise UsageError(
                     f"{function}(): {name} is given twice (in at and as a keyword); give it once"
                 )
-            if isinstance(value, bool) or not isinstance(value, (int, float)):
-                try:
-                    value = float(value)  # numpy scalars, Fractions, Decimals
-                except (TypeError, ValueError):
-                    hint = (
-                        f" (keywords other than {', '.join(OPTION_NAMES)} are variables)"
-                        if source == "keyword"
-                        else ""
-                    )
-                    raise UsageError(
-                        f"{function}(): the value of {name} is not a number: {value!r}{hint}"
-                    ) from None
-            point[name] = float(value)
+            check_name(name, f"{function}(): {source}")  # as --at does: not pi, not sin
+            try:
+                if isinstance(value, bool):
+                    raise TypeError
+                number = float(value)  # ints, numpy scalars, Fractions, Decimals
+            except OverflowError:
+                raise UsageError(
+                    f"{function}(): the value of {name} is too large for a double (above 1.8e308)"
+                ) from None
+            except (TypeError, ValueError):
+                hint = (
+                    f" (keywords other than {', '.join(OPTION_NAMES)} are variables)"
+                    if source == "keyword"
+                    else ""
+                )
+                raise UsageError(
+                    f"{function}(): the value of {name} is not a number: {value!r}{hint}"
+                ) from None
+            point[name] = number
     return point
 
 

@@ -16,6 +16,9 @@ from .parser import parse
 from .point import check_point, parse_wrt
 from .results import Derivative, Directional, Evaluation, Gradient, Hessian, Jacobian
 
+#: the highest --order of diff: beyond it a derivative is only memory and time
+MAX_ORDER = 1000
+
 #: options that belong to one mode only: option name -> mode (built from what
 #: each mode module declares)
 MODE_OPTIONS = {name: mode for name, (mode, _option) in backends.MODE_OPTIONS.items()}
@@ -267,8 +270,6 @@ def _run(kind: str, expression, point, wrt, mode: str, options: dict):
     return result
 
 
-#: the highest derivative order ``diff`` computes (``--order``)
-MAX_ORDER = 1000
 #: graphs up to this size (``simplify.size``) are also differentiated fully canonical
 FULLY_CANONICAL_UP_TO = 2_000
 #: and up to this size with sums fully canonical
@@ -311,11 +312,16 @@ def derivative_of(
         raise UsageError("--wrt needs variable names, e.g. --wrt x or --wrt x,y")
     for name in names:
         check_name(name, "--wrt")
-    if len(names) > MAX_ORDER or (order is not None and order > MAX_ORDER):
+    if len(names) > MAX_ORDER:
         raise UsageError(
             f"the derivative order is at most {MAX_ORDER}; use --order {MAX_ORDER} or less"
         )
     if order is not None:
+        if order > MAX_ORDER:
+            raise UsageError(
+                f"--order {order} is above the highest order derivcli builds; "
+                f"use --order {MAX_ORDER} or less"
+            )
         if order < len(names):
             raise UsageError(
                 f"--order {order} is less than the {len(names)} variables of --wrt; "

@@ -11,6 +11,7 @@ renderers together. Only this module knows about exit codes:
 from __future__ import annotations
 
 import os
+import re
 import sys
 import traceback
 from collections.abc import Callable
@@ -19,6 +20,7 @@ from typing import Any
 import click
 
 from . import __version__
+from .api import MAX_ORDER
 from .backends import DEFAULT_MODE, MODE_OPTIONS, MODES
 from .errors import DerivError, UsageError
 from .render import COMPARE_FORMATS, FORMATS
@@ -91,7 +93,44 @@ def _echo(text: str, *, err: bool = False, nl: bool = True) -> None:
             text = text.encode(encoding, errors=register_ascii_fallback()).decode(encoding)
         except LookupError:  # an encoding Python does not know: ASCII is safe
             text = text.encode("ascii", errors=register_ascii_fallback()).decode("ascii")
-    click.echo(text, err=err, nl=nl)
+    click.echo(text, file=None if err else _WholeWrites(sys.stdout), err=err, nl=nl)
+
+
+class _WholeWrites:
+    """A text stream whose ``write`` gets every byte out or raises.
+
+    CPython's buffered writer reports a short write (the reader of a pipe
+    went away in the middle of a large write: ``| head -1``) only by its
+    return value, which ``click.echo`` ignores: the output was silently cut
+    and the exit code 0. Here the rest is written again, so the closed pipe
+    raises ``BrokenPipeError`` and the command exits 141 like the others."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        binary = getattr(self._stream, "buffer", None)
+        if binary is None:
+            return self._stream.write(text)
+        self._stream.flush()
+        data = memoryview(
+            text.encode(self._stream.encoding or "utf-8", self._stream.errors or "strict")
+        )
+        while data:
+            written = binary.write(data)
+            if not written:  # nothing more goes out: the reader is gone
+                raise BrokenPipeError(32, "Broken pipe")
+            data = data[written:]
+        binary.flush()
+        return len(text)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+#: what a long option looks like (``--word``, ``--word=value``); ``--5``,
+#: ``--(x)`` or ``--x^2 + 1`` is an expression
+_LONG_OPTION = re.compile(r"--[A-Za-z][\w-]*(?:=|\Z)")
 
 
 def _expression_last(args: list[str], valued: set[str], known: set[str]) -> list[str]:
@@ -115,7 +154,7 @@ def _expression_last(args: list[str], valued: set[str], known: set[str]) -> list
             kept.extend(args[i : i + 2])
             i += 2
             continue
-        if arg.startswith("--") or arg in known or arg == "-" or not arg.startswith("-"):
+        if _LONG_OPTION.match(arg) or arg in known or arg == "-" or not arg.startswith("-"):
             kept.append(arg)
         else:
             moved.append(arg)
@@ -288,13 +327,21 @@ def _read_expression(expression: str | None) -> str:
     """The EXPRESSION argument; ``-``, or none with a pipe, reads stdin."""
     if expression is None:
         if _stdin_is_terminal():
+            command = click.get_current_context().info_name or "grad"
+            example = f'derivcli {command} "x^2"' + ("" if command == "diff" else " --at x=3")
             raise UsageError(
-                'no EXPRESSION given; quote it, as in derivcli grad "x^2" --at x=3, '
+                f"no EXPRESSION given; quote it, as in {example}, "
                 "or pass - to read it from standard input"
             )
         expression = "-"
+    where = "the EXPRESSION"
     if expression == "-":
-        return sys.stdin.read().removeprefix("\ufeff")  # a byte-order mark is not text
+        # a byte-order mark and the newline that ends the input are not the formula
+        expression, where = sys.stdin.read().removeprefix("\ufeff").strip(), "standard input"
+    try:
+        expression.encode("utf-8")
+    except UnicodeEncodeError:  # undecodable bytes, kept by Python as surrogates
+        raise UsageError(f"{where} is not UTF-8 text; give the formula in UTF-8") from None
     return expression
 
 
@@ -476,7 +523,7 @@ def jacobian_command(expression: str | None, at: tuple[str, ...], fmt: str, **op
 )
 @click.option(
     "--order",
-    type=click.IntRange(min=1, max=1000),
+    type=click.IntRange(min=1, max=MAX_ORDER),
     default=None,
     metavar="N",
     help="The order of the derivative, 1 to 1000: repeats the last --wrt variable "
@@ -520,16 +567,16 @@ def diff_command(
     if gradient:
         results = symbolic_gradient(graph, stats=stats, form=fmt)
         if not results:
-            click.echo("Warning: the expression has no variables; its gradient is empty", err=True)
+            _echo("Warning: the expression has no variables; its gradient is empty", err=True)
     else:
         results = [derivative_of(graph, wrt, order=order, stats=stats, form=fmt)]
     for d in results:
         for warning in d.warnings:
-            click.echo(f"Warning: {warning}", err=True)
-    click.echo(render.derivatives_text(results, fmt, gradient), nl=False)
+            _echo(f"Warning: {warning}", err=True)
+    _echo(render.derivatives_text(results, fmt, gradient), nl=False)
     if stats and fmt != "json":
         for d in results:
-            click.echo(render.stats_text(d), err=True)
+            _echo(render.stats_text(d), err=True)
 
 
 EXIT_DISAGREE = 4

@@ -41,9 +41,9 @@ def shorten(text: str, limit: int = 60) -> str:
 
 def error_text(value: float) -> str:
     """An error estimate, two significant digits (``1.2e-13``); non-finite
-    ones spelled as everywhere else (``NaN``, ``Infinity``)."""
-    if not math.isfinite(value):
-        return text_number(value)
+    ones and zero spelled as everywhere else (``NaN``, ``Infinity``, ``0``)."""
+    if not math.isfinite(value) or value == 0:
+        return text_number(value)  # 0, as in every other column, not 0.0e+00
     return f"{value:.1e}"
 
 
@@ -72,24 +72,17 @@ ASCII_FALLBACK = "derivcli-ascii"
 
 
 def _ascii_replace(exc: UnicodeError) -> tuple[str, int]:
-    import unicodedata
-
     if not isinstance(exc, UnicodeEncodeError):
         raise exc
-    out = []
-    for ch in exc.object[exc.start : exc.end]:
-        if ch in ASCII:
-            out.append(ASCII[ch])
-            continue
-        plain = unicodedata.normalize("NFKD", ch).encode("ascii", "ignore").decode()
-        out.append(plain or "?")
-    return "".join(out), exc.end
+    # any other character is the user's: '?' keeps a caret under its column
+    # and never reads as another valid character ('é' as 'e' would)
+    return "".join(ASCII.get(ch, "?") for ch in exc.object[exc.start : exc.end]), exc.end
 
 
 def register_ascii_fallback() -> str:
     """The name of a codec error handler that writes ``±`` as ``+/-``,
-    ``µs`` as ``us``, ``…`` as ``...`` (and other characters by their ASCII
-    base letter, else ``?``), for a terminal that cannot show them."""
+    ``µs`` as ``us``, ``…`` as ``...`` (and any other character as ``?``),
+    for a terminal that cannot show them."""
     import codecs
 
     codecs.register_error(ASCII_FALLBACK, _ascii_replace)

@@ -691,11 +691,7 @@ def _seconds(value: float | None) -> str:
 
 
 def _error_text(value: float | None) -> str:
-    if value is None:
-        return ""
-    if value == 0:
-        return text_number(value)
-    return error_text(value)
+    return "" if value is None else error_text(value)
 
 
 def _ulp_text(value: float | None) -> str:

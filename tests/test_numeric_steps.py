@@ -258,3 +258,18 @@ def test_the_estimate_bounds_the_true_error(hessian):
     assert judged >= EXAMPLES, counts
     assert counts["bounded"] >= 0.99 * judged, (counts, silent[:3])
     assert counts["silent"] <= 0.005 * judged, (counts, silent[:3])
+
+
+@pytest.mark.parametrize(
+    "text, point, culprit",
+    [
+        ("acos(cos(x))", {"x": 0.0}, "acos(cos(x)) has an infinite derivative at x = 0"),
+        ("sqrt(x^2 + y^2)", {"x": 0.0, "y": 0.0}, "sqrt(x^2 + y^2) has an infinite derivative"),
+    ],
+)
+def test_a_kink_that_differences_settle_on_is_named(text, point, culprit):
+    """Central differences of |x| at 0 are exactly 0 at every step, so the
+    estimate is tiny; the graph's diagnosis still says that no derivative
+    may exist there (found by the issue's examples in numeric mode)."""
+    result = derivcli.grad(text, point, mode="numeric")
+    assert any(culprit in w and "may not exist" in w for w in result.warnings), result.warnings

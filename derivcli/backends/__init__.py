@@ -165,6 +165,10 @@ def _backward_floats(
     # {chain: [c, mixed]} (chain: a tuple of (node, "inf" | "nan")); adjoints
     # summed from both signs are in ``mixed``.
     x_bar: dict[Node, float | dict] = {}
+    # the rounding errors of the float adjoint sums (Neumaier's compensated
+    # summation): the contributions reach a node in reverse order, and
+    # 1e8 + 0.3 - 1e8 must not lose the 0.3 that forward mode keeps
+    carry: dict[Node, float] = {}
     mixed_nodes: set[Node] = set()
     for node, s in seeds.items():
         if node in active:
@@ -173,6 +177,8 @@ def _backward_floats(
         adjoint = x_bar.get(node)
         if adjoint is None or not node.args:
             continue
+        if node in carry and type(adjoint) is not dict:
+            adjoint = adjoint + carry[node]
         mixed = node in mixed_nodes
         if type(adjoint) is dict:
             if not any(c or m for c, m in adjoint.values()):
@@ -211,10 +217,16 @@ def _backward_floats(
             elif type(previous) is not dict and type(contribution) is not dict:
                 if previous * contribution < 0:
                     mixed_nodes.add(a)
-                x_bar[a] = previous + contribution
+                total = previous + contribution
+                if total - total == 0:  # finite: keep what the sum rounded off
+                    if abs(previous) >= abs(contribution):
+                        carry[a] = carry.get(a, 0.0) + ((previous - total) + contribution)
+                    else:
+                        carry[a] = carry.get(a, 0.0) + ((contribution - total) + previous)
+                x_bar[a] = total
             else:
                 if type(previous) is not dict:
-                    previous = {(): [previous, a in mixed_nodes]}
+                    previous = {(): [previous + carry.pop(a, 0.0), a in mixed_nodes]}
                 if type(contribution) is not dict:
                     contribution = {(): [contribution, False]}
                 for key, (c, m) in contribution.items():
@@ -224,8 +236,12 @@ def _backward_floats(
         env.update({n: _as_number(a) if type(a) is dict else a for n, a in x_bar.items()})
     out = []
     for name in wrt:
-        adjoint = x_bar.get(var(name), 0.0)
-        out.append(_as_number(adjoint) if type(adjoint) is dict else adjoint)
+        x = var(name)
+        adjoint = x_bar.get(x, 0.0)
+        if type(adjoint) is dict:
+            out.append(_as_number(adjoint))
+        else:
+            out.append(adjoint + carry[x] if x in carry else adjoint)
     return out
 
 
@@ -429,6 +445,13 @@ def nonfinite_warnings(
             warnings.append(
                 f"{text}; the chain rule's {product} was taken as 0 "
                 "(the derivative may not exist there)"
+            )
+    elif d.infinite and len(bad) < len(entries):
+        # the numeric mode: finite differences settle on a number at a kink
+        # (acos(cos(x)) at 0 gives 0 ± 1e-15), so the graph's cause is said
+        for text in d.infinite:
+            warnings.append(
+                f"{text} (the derivative may not exist there; finite differences cannot tell)"
             )
     where = ""
     if point:

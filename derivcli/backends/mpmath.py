@@ -1,8 +1,10 @@
 """mpmath mode: the forward mode's derivative graphs evaluated in arbitrary
 precision, then rounded once to the nearest double.
 
-The graphs are exactly the ones ``derivcli.backends.forward.derivative``
-builds; only the arithmetic changes. Every leaf is a double (the point, and
+The graphs are exactly the ones the forward mode evaluates (the chain rule
+as built by ``derivcli.backends.forward.derivative``, unsimplified), under
+the same rules; only the arithmetic changes, so the reference and the modes
+agree by construction on edge points (``sqrt(x)^2`` at 0). Every leaf is a double (the point, and
 the constants as parsed: ``pi`` is the double nearest to pi, as in every
 other mode), so the result is the exact derivative of the formula at those
 doubles, correctly rounded: it answers what float64 evaluation of the formula
@@ -20,7 +22,8 @@ cannot (``(1 - cos(x))/x^2`` at ``x = 1e-5``).
   ``inf`` instead of errors.
 * The 0·∞ rule of the chain rule (DESIGN.md): in a derivative graph a
   product with an exactly-zero factor is 0, even when the other factor is
-  infinite or NaN, and so is ``0/b``.
+  infinite or NaN, and so is ``0/b``; the expression's own nodes keep the
+  values of the strict evaluation, as in the forward mode.
 * mpmath has no overflow; magnitudes beyond ``2^(2^24)`` (far past any
   double) become infinities so that ``9^9^9^9`` cannot hang.
 
@@ -124,6 +127,8 @@ def _pow(ctx: Any, a: Any, b: Any) -> Any:
             return ctx.nan
         if _finite(ctx, b) and abs(b) * max(ctx.mag(a), 1) > MAX_MAG:
             odd = ctx.isint(b / 2) is False
+            if a == -1:  # (-1)^1e300 is 1, not a magnitude to guard
+                return -ctx.one if odd else ctx.one
             if (b > 0) == (abs(a) > 1):
                 return ctx.ninf if odd else ctx.inf
             return ctx.zero
@@ -269,6 +274,8 @@ def evaluate_mp(
     *,
     strict: bool,
     lost: list[float] | None = None,
+    known: dict[Node, Any] | None = None,
+    rounded: set[Node] | None = None,
 ) -> dict[Node, Any]:
     """Every node of ``order`` (a topological order) in ``ctx``'s precision.
 
@@ -282,12 +289,22 @@ def evaluate_mp(
     than they are, or a function of rounded numbers that came out 0):
     infinite when nothing was left, so the caller knows to raise the
     precision even where two precisions happen to round alike.
+
+    ``known`` (for derivative graphs, as in ``graph.evaluate_all``) holds the
+    expression's own nodes at their values, evaluated with ``strict``: they
+    keep them (plain arithmetic, no 0·∞ rule), and only the derivative's own
+    products and quotients follow the rule, as in the forward mode.
+    ``rounded`` (shared between the two calls) records which nodes are
+    rounded.
     """
     values: dict[Node, Any] = {}
-    rounded: set[Node] = set()
+    rounded = set() if rounded is None else rounded
     worst = 0.0
     for node in order:
         op = node.op
+        if known is not None and node in known:
+            values[node] = known[node]
+            continue
         if op == "const":
             values[node] = _mpf(ctx, node.value)
             continue
@@ -332,7 +349,8 @@ def evaluate_mp(
 def to_double(v: Any) -> float:
     """The double nearest to the mpmath number ``v`` (ties to even), also
     for subnormal results (mpmath's own ``float()`` may round twice there)."""
-    from mpmath.libmp import normalize1, round_nearest
+    # normalize, not normalize1: mpmath 1.4 no longer exports normalize1
+    from mpmath.libmp import normalize, round_nearest
 
     sign, man, exp, bc = v._mpf_
     if not man:
@@ -344,7 +362,7 @@ def to_double(v: Any) -> float:
         tiny = 0.0 if bits < 0 or man == 1 << (bc - 1) else 5e-324
         return -tiny if sign else tiny
     if bc > bits:
-        sign, man, exp, bc = normalize1(sign, man, exp, bc, bits, round_nearest)
+        sign, man, exp, bc = normalize(sign, man, exp, bc, bits, round_nearest)
     value = math.ldexp(man, exp) if exp + bc <= 1024 else math.inf
     return -value if sign else value
 
@@ -365,7 +383,11 @@ def _first_graphs(graph: Graph, wrt: tuple[str, ...]) -> tuple[list[Node], int]:
     from .forward import ZERO, derivative
 
     present = set(graph.variables)
-    graphs = [derivative(graph.root, name) if name in present else ZERO for name in wrt]
+    # the chain rule as built, as the forward mode evaluates it (simplifying
+    # would cancel s/s where s is 0, and the modes would differ at edge points)
+    graphs = [
+        derivative(graph.root, name, simplified=False) if name in present else ZERO for name in wrt
+    ]
     return graphs, sum(1 for name in wrt if name in present)
 
 
@@ -390,8 +412,13 @@ def _evaluate(
         ctx = mpmath.MPContext()
         ctx.dps = dps
         lost = [0.0]
-        value = evaluate_mp(ctx, order_value, point, strict=True, lost=lost)[graph.root]
-        values = evaluate_mp(ctx, order_graphs, point, strict=False, lost=lost)
+        rounded: set[Node] = set()
+        known = evaluate_mp(ctx, order_value, point, strict=True, lost=lost, rounded=rounded)
+        values = evaluate_mp(
+            ctx, order_graphs, point, strict=False, lost=lost, known=known, rounded=rounded
+        )
+        value = known[graph.outputs[0]]  # the first output (of several: every
+        # output's nodes are at their strict values in ``known``)
         return ctx, [value] + [values[g] for g in graphs], lost[0] > ctx.prec - 64
 
     dps = digits
@@ -456,7 +483,7 @@ def hessian(
             if g is ZERO:
                 seconds.append(ZERO)
             else:
-                seconds.append(derivative(g, wrt[j]))
+                seconds.append(derivative(g, wrt[j], simplified=False))
                 passes += 1
     (value, value_text), numbers, texts, unstable, dps = _evaluate(
         graph, point, firsts + seconds, digits
@@ -494,7 +521,7 @@ def jacobian(
 ) -> Jacobian:
     """The symbolic forward mode's columns (one pass per variable, every
     output at once), evaluated with Ziv's strategy like the gradient."""
-    from ..graph import Program, evaluate_all, var
+    from ..graph import evaluate_all, var
     from .forward import ONE, ZERO, tangents
 
     digits = check_digits(digits)
@@ -504,11 +531,13 @@ def jacobian(
     graphs: list[Node] = list(program.outputs[1:])
     passes = 0
     for name in wrt:
-        x_dot = tangents(program.steps, {var(name): ONE}) if name in present else {}
+        # the chain rule as built, as the forward mode evaluates it (see _first_graphs)
+        x_dot = (
+            tangents(program.steps, {var(name): ONE}, simplified=False) if name in present else {}
+        )
         passes += name in present
         graphs.extend(x_dot.get(out, ZERO) for out in program.outputs)
-    first = Program.of(program.outputs[0], program.source)
-    (value, value_text), numbers, texts, unstable, dps = _evaluate(first, point, graphs, digits)
+    (value, value_text), numbers, texts, unstable, dps = _evaluate(program, point, graphs, digits)
     values = [value, *numbers[: m - 1]]
     value_texts = [value_text, *texts[: m - 1]]
     numbers, texts = numbers[m - 1 :], texts[m - 1 :]

@@ -45,7 +45,14 @@ from collections.abc import Callable
 from ..errors import UsageError
 from ..graph import Graph, Node, Program, evaluate_all, topo_order
 from ..results import Gradient, Hessian, Jacobian
-from . import ModeOption, gradient_result, hessian_result, jacobian_result
+from . import (
+    ModeOption,
+    gradient_result,
+    hessian_result,
+    jacobian_result,
+    program_gradient_graphs,
+    structural_zeros_hessian,
+)
 
 NAME = "numeric"
 RANK = 1
@@ -383,11 +390,18 @@ def underflow_warnings(order: list[Node], point: dict[str, float]) -> list[str]:
     return []
 
 
-def unreliable_warning(what: str, value: float, estimate: float) -> str:
+def unreliable_warning(what: str, value: float, estimate: float, scheme: str) -> str:
+    if scheme == DEFAULT_SCHEME:
+        cause = (
+            "finite differences do not settle here (a kink, a pole or a jump near the point, "
+            "or rounding)"
+        )
+    else:
+        # a textbook formula at one step: its truncation (or rounding) error
+        cause = f"that is the error of the {scheme} difference at this step"
     return (
         f"{what} is unreliable: error estimate {estimate:.1e} for a value of {value:.6g}; "
-        "finite differences do not settle here (a kink, a pole or a jump near the point, "
-        "or rounding); --mode reverse or --mode mpmath give the exact derivative"
+        f"{cause}; --mode reverse or --mode mpmath give the exact derivative"
     )
 
 
@@ -518,7 +532,9 @@ def _second(f: _Function, f0: tuple[float, float], a: str, b: str, scheme: str, 
     return _best(candidates)
 
 
-def _flag_unreliable(result: Gradient | Hessian, entries: dict, estimates: dict, scales: dict):
+def _flag_unreliable(
+    result: Gradient | Hessian, entries: dict, estimates: dict, scales: dict, scheme: str
+):
     """Record and warn about the unreliable entries (keys of ``entries``)."""
     kind = "second derivative" if isinstance(next(iter(entries), ""), tuple) else "derivative"
     for key, value in entries.items():
@@ -526,7 +542,7 @@ def _flag_unreliable(result: Gradient | Hessian, entries: dict, estimates: dict,
             result.unreliable.append(key)
             name = ",".join(key) if isinstance(key, tuple) else key
             result.warnings.append(
-                unreliable_warning(f"the {kind} by {name}", value, estimates[key])
+                unreliable_warning(f"the {kind} by {name}", value, estimates[key], scheme)
             )
 
 
@@ -556,7 +572,7 @@ def gradient(
         NAME, graph, point, wrt, fx, grad, evaluations=f.count, error_estimate=errors
     )
     if math.isfinite(fx):
-        _flag_unreliable(result, grad, errors, sizes)
+        _flag_unreliable(result, grad, errors, sizes, scheme)
         result.warnings.extend(underflow_warnings(f.order, point))
     return result
 
@@ -576,13 +592,16 @@ def hessian(
     f = _Function(graph, point)
     fx = first.value
     f0 = f.bounded({}) if scheme == DEFAULT_SCHEME else (fx, 0.0)
+    # entries that are 0 by structure are 0 exactly, not differences of noise
+    zeros = structural_zeros_hessian(program_gradient_graphs(graph, wrt), wrt)
+    zero_pairs = set(zeros)
     rows: dict[str, dict[str, float]] = {name: {} for name in wrt}
     errors: dict[str, dict[str, float]] = {name: {} for name in wrt}
     sizes: dict[tuple[str, str], float] = {}
     for i, a in enumerate(wrt):
         for b in wrt[i:]:
             f.seen, f.center = 0.0, fx
-            if a in present and b in present:
+            if (a, b) not in zero_pairs:
                 d, e = _second(f, f0, a, b, scheme, step)
             else:
                 d, e = 0.0, 0.0
@@ -601,6 +620,7 @@ def hessian(
         rows,
         evaluations=first.evaluations + f.count,
         error_estimate=errors,
+        structural_zeros=zeros,
     )
     if math.isfinite(fx):
         # the gradient's own flags and warnings, then the Hessian's
@@ -612,6 +632,7 @@ def hessian(
             {(a, b): rows[a][b] for a, b in pairs},
             {(a, b): errors[a][b] for a, b in pairs},
             sizes,
+            scheme,
         )
     return result
 
@@ -734,7 +755,7 @@ def jacobian(
                 what = (
                     f"the derivative of {f} by {name}" if several else f"the derivative by {name}"
                 )
-                result.warnings.append(unreliable_warning(what, value, estimate))
+                result.warnings.append(unreliable_warning(what, value, estimate, scheme))
         for w in underflow_warnings(topo_order(node), point):
             text = f"{f}: {w}" if several else w
             if text not in result.warnings:

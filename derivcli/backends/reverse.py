@@ -3,15 +3,22 @@ recursion: a forward sweep stores every node's value, one backward sweep over
 the topological order accumulates the adjoints ``x_bar``. A gradient costs
 two passes over the graph whatever the number of variables.
 
-Hessian: the gradient is first built as graphs (a symbolic reverse sweep,
-"TensorFlow does exactly that"), then each gradient graph is differentiated
-again by a numeric reverse sweep: exact, n + 1 passes for n variables.
+Hessian: each first derivative is built as a graph (the chain rule as
+built, the graphs the forward mode evaluates), then differentiated again by a
+numeric reverse sweep: exact, n + 1 passes for n variables, and entry (x, y)
+with x before y is mirrored to (y, x), as in the forward mode. The float
+sweep computes what forward mode computes on a graph (0·∞ rule, infinite
+partials), so the two modes agree entry for entry, also where a first
+derivative is infinite or NaN. (The seed's symbolic reverse sweep,
+``gradient_graphs``, "what TensorFlow does", still gives the structural
+zeros; its graphs fold 0·partial to 0 before the point is known, so at an
+infinite partial they are not the forward mode's chain rule.)
 """
 
 from __future__ import annotations
 
 from ..dual import Dual
-from ..graph import Graph, evaluate_all, var
+from ..graph import Graph, evaluate_all, topo_order, var
 from ..results import Gradient, Hessian, Jacobian
 from . import (
     backward,
@@ -20,7 +27,6 @@ from . import (
     hessian_result,
     jacobian_result,
     program_gradient_graphs,
-    structural_zeros_hessian,
 )
 
 NAME = "reverse"
@@ -46,10 +52,15 @@ def gradient(graph: Graph, point: dict, wrt: tuple[str, ...], **options) -> Grad
 
 
 def hessian(graph: Graph, point: dict, wrt: tuple[str, ...], **options) -> Hessian:
+    from .forward import ZERO, derivative
+
     first = gradient(graph, point, wrt)
-    grads = program_gradient_graphs(graph, wrt)
-    order = gradient_program(graph, wrt).steps
-    # the expression's nodes at their values, the adjoint graphs' products
+    present = set(graph.variables)
+    firsts = [
+        derivative(graph.root, name, simplified=False) if name in present else ZERO for name in wrt
+    ]
+    order = topo_order(firsts)
+    # the expression's nodes at their values, the derivative graphs' products
     # and quotients with the 0·∞ rule (as the numeric sweep applies it)
     known = evaluate_all(graph.steps, point)
     for name in wrt:
@@ -57,7 +68,13 @@ def hessian(graph: Graph, point: dict, wrt: tuple[str, ...], **options) -> Hessi
             known[var(name)] = point[name]
     values = evaluate_all(order, {}, strict=False, known=known)
     # the Hessian is the Jacobian of the gradient: one backward pass per row
-    rows = _rows(gradient_program(graph, wrt), values, wrt)
+    # (the upper half, mirrored)
+    rows: dict[str, dict[str, float]] = {name: {} for name in wrt}
+    for i, (name, g) in enumerate(zip(wrt, firsts)):
+        row = backward(order, values, g, wrt, 1.0)
+        for j in range(i, len(wrt)):
+            rows[name][wrt[j]] = rows[wrt[j]][name] = float(row[j])
+    rows = {a: {b: rows[a][b] for b in wrt} for a in wrt}
     return hessian_result(
         NAME,
         graph,
@@ -67,7 +84,6 @@ def hessian(graph: Graph, point: dict, wrt: tuple[str, ...], **options) -> Hessi
         first.gradient,
         rows,
         evaluations=2 + 1 + len(wrt),
-        structural_zeros=structural_zeros_hessian(grads, wrt),
     )
 
 
