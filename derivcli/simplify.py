@@ -50,6 +50,7 @@ from .primitives import CONSTANTS, PRIMITIVES, Primitive
 from .printing import postorder
 
 ADD, SUB, MUL, DIV, NEG, POW = (PRIMITIVES[n] for n in ("add", "sub", "mul", "div", "neg", "pow"))
+LOG = PRIMITIVES["log"]
 
 #: how many factors of a product, or terms of a sum, a gathered form holds
 LIMIT = 12
@@ -445,6 +446,10 @@ def plain(prim: Primitive, args: tuple[Node, ...]) -> Node:
         value = fold_function(prim, tuple(a.value for a in args))
         if value is not None:
             return const(value)
+    if name == "xlogy" and args[1].op == "const" and 0 < args[1].value < math.inf:
+        # x*log(c) for a constant c > 0 takes the same value everywhere
+        # (0*log(c) is 0); log(e) then folds to 1: d/dx e^x is e^x
+        return plain(MUL, (args[0], plain(LOG, (args[1],))))
     if name == "add":
         a, b = args
         if _is(a, 0):
