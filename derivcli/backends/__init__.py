@@ -1,12 +1,25 @@
-"""The modes. Each mode is one module here with the same small interface::
+"""The modes. Each mode is one module here that declares itself::
 
-    gradient(graph, point, wrt, **options) -> results.Gradient
-    hessian(graph, point, wrt, **options) -> results.Hessian
+    NAME = "dual"                 # the --mode word
+    RANK = 3                      # its place in MODES (the seed's teaching order)
+    OPTIONS = (ModeOption(...),)  # its own options: CLI flags and API keywords
+    COST_UNIT = ("pass", "passes")
+    COST_NOTES = {"gradient": ..., "hessian": ..., "jacobian": ...}
 
-``graph`` is a parsed :class:`~derivcli.graph.Graph`, ``point`` maps every
-variable to a float, ``wrt`` is the ordered tuple of variables to
-differentiate by. Modes are imported only when asked for, so a heavy one
-(TensorFlow) costs nothing to the others.
+and has the same small interface::
+
+    gradient(program, point, wrt, **options) -> results.Gradient
+    hessian(program, point, wrt, **options) -> results.Hessian
+    jacobian(program, point, wrt, **options) -> results.Jacobian
+
+and, where it has a direct method, ``jvp``/``vjp``/``hvp`` (without them the
+API multiplies the whole matrix). ``program`` is a parsed
+:class:`~derivcli.graph.Program` (one output for ``gradient`` and
+``hessian``), ``point`` maps every variable to a float, ``wrt`` is the
+ordered tuple of variables to differentiate by. The registry at the end of
+this module (``MODES``, ``MODE_OPTIONS``, ``COST_UNITS``, ``COST_NOTES``)
+is built from the declarations, so a new mode is one new file. A mode's
+heavy library (TensorFlow, mpmath) is imported only when the mode runs.
 """
 
 from __future__ import annotations
