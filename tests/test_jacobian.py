@@ -373,3 +373,23 @@ def test_numeric_outputs_share_the_evaluations_of_an_input():
     )
     # each point x ± h is evaluated once for all ten outputs
     assert together < apart / 5
+
+
+def test_compare_hessian_builds_the_symbolic_gradient_once(monkeypatch):
+    """The gradient graphs that Hessian warnings and structural zeros read
+    are built once per program, before any mode is timed: no mode's timed
+    run repeats that sweep."""
+    from derivcli import backends
+    from derivcli.compare import compare
+
+    calls = []
+    original = backends.gradient_graphs
+
+    def counted(*args, **kwargs):
+        calls.append(args)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(backends, "gradient_graphs", counted)
+    result = compare("x*x*y + y + 2", {"x": 3, "y": 4}, modes="numeric,forward,dual", hessian=True)
+    assert result.agree
+    assert len(calls) == 1
