@@ -187,6 +187,7 @@ def test_fast_paths_take_one_pass():
     at = {"x": 3.0, "y": 4.0}
     assert jvp_at("x^2*y + y, x*y", at, "1,0.5", mode="dual").evaluations == 1
     assert jvp_at("x^2*y + y, x*y", at, "1,0.5", mode="forward").evaluations == 1
+    assert jvp_at("x^2*y + y, x*y", at, "1,0.5", mode="mpmath").evaluations == 1
     # one forward and one backward pass for the vjp, however many outputs
     assert vjp_at("x*y, x + y, sin(x)", at, "1,-1,2").evaluations == 2
 

@@ -561,3 +561,28 @@ def jacobian(
             what = f"the derivative of {program.names[i]} by {wrt[j]}"
         result.warnings.append(_precision_warning(what, dps))
     return result
+
+
+def jvp(
+    program: Graph,
+    point: dict,
+    wrt: tuple[str, ...],
+    direction: dict,
+    *,
+    digits: int | None = None,
+    **options,
+):
+    """J·v in one symbolic forward pass seeded with v (as built), evaluated
+    with Ziv's strategy. Returns (values of the outputs, J·v by output, passes)."""
+    from ..graph import const, evaluate_all, var
+    from .forward import ZERO, tangents
+
+    digits = check_digits(digits)
+    evaluate_all(program.steps, point)  # strict: domain errors name the node
+    seeds = {var(name): const(direction[name]) for name in wrt}
+    x_dot = tangents(program.steps, seeds, simplified=False)
+    m = len(program.outputs)
+    graphs = [*program.outputs[1:], *(x_dot.get(out, ZERO) for out in program.outputs)]
+    (value, _text), numbers, _texts, _unstable, _dps = _evaluate(program, point, graphs, digits)
+    values = [value, *numbers[: m - 1]]
+    return values, dict(zip(program.names, numbers[m - 1 :])), 1
