@@ -63,6 +63,8 @@ from .primitives import CONSTANTS, PRIMITIVES, Primitive
 from .printing import postorder
 
 ADD, SUB, MUL, DIV, NEG, POW = (PRIMITIVES[n] for n in ("add", "sub", "mul", "div", "neg", "pow"))
+LOG = PRIMITIVES["log"]
+TWO = const(2.0)
 
 #: how many factors of a product, or terms of a sum, a gathered form holds
 LIMIT = 24
@@ -116,10 +118,14 @@ def exact_div(a: float, b: float) -> float | None:
 
 def exact_pow(a: float, k: float) -> float | None:
     """``a^k`` for a whole ``k`` of moderate size, when exact."""
-    if not (math.isfinite(a) and _is_int(k)) or abs(k) > 1100 or (a == 0 and k < 0):
+    if not (math.isfinite(a) and _is_int(k)) or (a == 0 and k < 0):
         return None
     if a in (0.0, 1.0) or k == 0:
-        return 1.0 if k == 0 else a
+        return 1.0 if k == 0 else a  # any k: (x^-1101 is 1*x^-1101)
+    if a == -1.0:
+        return -1.0 if k % 2 else 1.0  # (a double above 2^53 is even)
+    if abs(k) > 1100:
+        return None
     try:
         value = math.pow(a, k)
     except (OverflowError, ValueError):
@@ -247,11 +253,22 @@ def _raise(form: tuple, k: float) -> tuple | None:
 def _merge_products(f: tuple, g: tuple) -> tuple | None:
     """The form of the product of forms ``f`` and ``g``, or None."""
     coeff = coefficient_mul(f[0], g[0])
-    if coeff is None:
-        return None
-    rounded = f[2] or g[2] or exact_mul(f[0], g[0]) is None
     factors = dict(f[1])
-    for b, e in g[1].items():
+    g_factors = g[1]
+    if coeff is None:
+        if not (math.isfinite(f[0]) and math.isfinite(g[0])) or f[0] == 0 or g[0] == 0:
+            return None
+        # the coefficient leaves the range of a double (1/x at order 200:
+        # 200!): it is kept as m*2^k (one rounding, in m), 2 a factor whose
+        # exponent adds exactly, so like terms still meet (no Infinity, no 0)
+        (ma, ea), (mb, eb) = math.frexp(f[0]), math.frexp(g[0])
+        coeff = ma * mb
+        g_factors = {**g_factors}
+        g_factors[TWO] = g_factors.get(TWO, 0.0) + (ea + eb)
+        rounded = f[2] or g[2] or exact_mul(ma, mb) is None
+    else:
+        rounded = f[2] or g[2] or exact_mul(f[0], g[0]) is None
+    for b, e in g_factors.items():
         s = exact_add(factors.get(b, 0.0), e)
         if s is None:
             return None
@@ -284,6 +301,8 @@ def _local_product_form(node: Node, forms: Any) -> tuple:
         k = node.args[1].value
         if _is_int(k):
             form = _raise(forms(node.args[0]), k)
+            if form is None and node.args[0] is TWO and abs(k) < 2**53:
+                form = (1.0, {TWO: k}, False)  # 2^k beyond a double: see above
         elif math.isfinite(k):
             form = (1.0, {node.args[0]: k}, False)
     if form is not None and node in _ROUNDED:
@@ -525,12 +544,16 @@ def plain(prim: Primitive, args: tuple[Node, ...]) -> Node:
     """``prim(*args)`` with only the folds that never change a value: exact
     constant arithmetic, ``a+0``, ``a-0``, ``0-a``, ``a*1``, ``a*0`` (a
     finite constant times anything is zero), ``a/1``, ``--a``, ``a^1``,
-    ``a^0``, ``xlogy(a, c)`` for a constant ``c > 0`` is ``a*log(c)``. The derivative "as built" (``--stats``) uses only these."""
+    ``a^0``. The derivative "as built" (``--stats``) uses only these."""
     name = prim.name
     if all(a.op == "const" for a in args):
         value = fold_function(prim, tuple(a.value for a in args))
         if value is not None:
             return const(value)
+    if name == "xlogy" and args[1].op == "const" and 0 < args[1].value < math.inf:
+        # x*log(c) for a constant c > 0 takes the same value everywhere
+        # (0*log(c) is 0); log(e) then folds to 1: d/dx e^x is e^x
+        return plain(MUL, (args[0], plain(LOG, (args[1],))))
     if name == "add":
         a, b = args
         if _is(a, 0):
@@ -561,11 +584,6 @@ def plain(prim: Primitive, args: tuple[Node, ...]) -> Node:
     elif name == "neg":
         if args[0].op == "neg":
             return args[0].args[0]
-    elif name == "xlogy":
-        a, b = args
-        if b.op == "const" and 0 < b.value < math.inf:
-            # log(b) is finite: x*log(b) is already 0 where x is 0
-            return plain(MUL, (a, plain(PRIMITIVES["log"], (b,))))
     elif name == "pow":
         a, b = args
         if _is(b, 1):

@@ -298,3 +298,26 @@ def test_remembered_forms_do_not_keep_nodes_alive():
     del d
     gc.collect()
     assert ref() is None
+
+
+@pytest.mark.parametrize(
+    "text, order",
+    [("1/x", 200), ("log(x)", 300), ("1/x", 1000), ("sqrt(x)", 200), ("x^1000", 1000)],
+)
+def test_coefficients_beyond_a_double_stay_small_and_exact(text, order):
+    # n! leaves the range of a double at n = 171: the coefficient is kept
+    # as m*2^k (like terms keep meeting) instead of swelling or overflowing
+    x = sympy.Symbol("x", positive=True)
+    f = sympy.sympify(text.replace("^", "**"), locals={"x": x})
+    d = derivative_of(text, "x", order=order)
+    assert "Infinity" not in d.derivative
+    assert size(parse(d.derivative).root) <= 6
+    ours = sympy_expr(d.derivative, ("x",))[0].subs(sympy.Symbol("x", real=True), 10)
+    exact = sympy.diff(f, x, order).subs(x, 10)
+    assert abs(sympy.N(ours / exact, 30) - 1) < 1e-13
+
+
+def test_powers_of_one_of_any_size():
+    assert exact_pow(1.0, 1101.0) == 1.0
+    assert exact_pow(-1.0, 1101.0) == -1.0
+    assert exact_pow(-1.0, 1e300) == 1.0
