@@ -347,7 +347,7 @@ def derivative_of(
             raw = derivative(raw, name, simplified=False)
             candidates.append(raw)
         node = min(candidates, key=size)  # the first of the smallest
-        if raw is not None and not stats and size(raw) > max(10 * size(node), 100_000):
+        if raw is not None and not stats and size(raw) > max(10 * size(node), 2_000):
             raw = None
     simplified_nodes = size(node)
     raw_nodes = None if raw is None else size(raw)

@@ -167,13 +167,15 @@ def derivatives_text(results: list[Derivative], fmt: str, gradient: bool) -> str
 
 
 def stats_text(d: Derivative) -> str:
-    """``--stats``: how many nodes f and its derivative have."""
+    """``--stats``: how many distinct nodes f and its derivative have,
+    numbers not counted (``simplify.size``)."""
     s = d.stats or {}
     order = "".join(f"/d{name}" for name in d.wrt)
     return (
         f"nodes d{order}: expression {s.get('expression')}, "
         f"derivative as built {s.get('derivative_as_built')}, "
-        f"after simplification {s.get('derivative_simplified')}"
+        f"after simplification {s.get('derivative_simplified')} "
+        "(distinct variables and operations; numbers are not counted)"
     )
 
 

@@ -20,7 +20,15 @@ from derivcli.cli import cli
 from derivcli.graph import evaluate, to_infix
 from derivcli.parser import parse
 from derivcli.primitives import PRIMITIVES
-from derivcli.simplify import exact_add, exact_mul, exact_pow, fold_function, size
+from derivcli.simplify import (
+    coefficient_add,
+    coefficient_mul,
+    exact_add,
+    exact_mul,
+    exact_pow,
+    fold_function,
+    size,
+)
 
 MAX_DOUBLE = 1.7976931348623157e308
 
@@ -94,6 +102,83 @@ def test_exact_arithmetic_against_fractions(a, b):
             assert result == exact
         else:
             assert result is None
+
+
+@settings(max_examples=300, deadline=None)
+@given(DOUBLES, DOUBLES)
+def test_coefficients_merge_with_one_rounding(a, b):
+    # like terms: c1*t + c2*t is fl(c1 + c2)*t, 2*(3*x) is 6*x, when finite;
+    # a zero only when the exact result is zero (never a dropped term)
+    for op, rounded, fraction in (
+        (coefficient_add, a + b, lambda: Fraction(a) + Fraction(b)),
+        (coefficient_mul, a * b, lambda: Fraction(a) * Fraction(b)),
+    ):
+        result = op(a, b)
+        if not math.isfinite(rounded):
+            assert result is None
+        elif result is not None:
+            assert result == rounded
+            assert result != 0 or fraction() == 0
+            if result != 0 and abs(result) < 2.0**-1022:
+                assert Fraction(result) == fraction()  # below the normal range: exact
+        else:
+            assert op is coefficient_mul and abs(rounded) < 2.0**-1022 and rounded != fraction()
+
+
+def test_products_that_underflow_are_not_folded():
+    # 2e-400 is not a double: folding it would print 0 (or a subnormal)
+    printed = diff("1e-200*(1e-200*x^2)", "--wrt", "x")
+    assert close(evaluate(parse(printed).root, {"x": 1e200}), 2e-200, 1e-15)
+
+
+@pytest.mark.parametrize(
+    "text, false_claim",
+    [
+        ("0.1*x^2 + 0.2*x^2 - 0.30000000000000004*x^2", "0"),
+        ("0.2*x + 0.1*x - 0.30000000000000004*x + x^2", "2*x"),
+        ("(0.1*x)^3 - 0.0010000000000000002*x^3", "0"),
+    ],
+)
+def test_rounded_coefficients_never_cancel_a_term_away(text, false_claim):
+    # merged with one rounding, the like terms look equal and cancel; but
+    # the exact derivative of these doubles (SymPy, rationals) is not
+    # false_claim: printing it would drop a term that is not 0
+    x = sympy.Symbol("x")
+    expr = sympy.sympify(text.replace("^", "**")).replace(
+        lambda e: e.is_Float, lambda e: sympy.Rational(float(e))
+    )
+    assert sympy.expand(sympy.diff(expr, x) - sympy.sympify(false_claim)) != 0
+    assert diff(text, "--wrt", "x") != false_claim
+
+
+def _oracle_polynomial(text: str, order: int):
+    """d^order f as P(u) * g with SymPy's exact polynomials: tan(x) is P(tan x)
+    (P' = (1 + t^2) dP/dt), exp(x^2) is P(x)*exp(x^2) (P' = dP/dx + 2x P)."""
+    t = sympy.Symbol("t")
+    if text == "tan(x)":
+        p = sympy.Poly(t, t)
+        for _ in range(order):
+            p = p.diff(t) * sympy.Poly(1 + t**2, t)
+        return p, math.tan, lambda x: 1.0
+    p = sympy.Poly(1, t)
+    for _ in range(order):
+        p = p.diff(t) + p * sympy.Poly(2 * t, t)
+    return p, lambda x: x, lambda x: math.exp(x * x)
+
+
+@pytest.mark.parametrize("text", ["tan(x)", "exp(x^2)"])
+@pytest.mark.parametrize("order", [20, 30])
+def test_high_orders_stay_small(text, order):
+    # past 2^53 the coefficients of like terms are rounded once when merged
+    # (not exact any more): without that, like terms stop meeting and the
+    # derivative swells (tan(x) at order 40: 400 kB instead of 1 kB)
+    poly, u, g = _oracle_polynomial(text, order)
+    polynomial_nodes = 3 * len(poly.terms()) + 2  # c*u^k and a + per term
+    node = parse(derivative_of(text, "x", order=order).derivative).root
+    assert size(node) <= 2 * polynomial_nodes
+    for x in (0.3, 1.1):  # all coefficients positive: no cancellation
+        expected = float(poly.eval(sympy.Rational(u(x)))) * g(x)
+        assert close(evaluate(node, {"x": x}), expected, 1e-12)
 
 
 @pytest.mark.parametrize(
@@ -213,3 +298,26 @@ def test_remembered_forms_do_not_keep_nodes_alive():
     del d
     gc.collect()
     assert ref() is None
+
+
+@pytest.mark.parametrize(
+    "text, order",
+    [("1/x", 200), ("log(x)", 300), ("1/x", 1000), ("sqrt(x)", 200), ("x^1000", 1000)],
+)
+def test_coefficients_beyond_a_double_stay_small_and_exact(text, order):
+    # n! leaves the range of a double at n = 171: the coefficient is kept
+    # as m*2^k (like terms keep meeting) instead of swelling or overflowing
+    x = sympy.Symbol("x", positive=True)
+    f = sympy.sympify(text.replace("^", "**"), locals={"x": x})
+    d = derivative_of(text, "x", order=order)
+    assert "Infinity" not in d.derivative
+    assert size(parse(d.derivative).root) <= 6
+    ours = sympy_expr(d.derivative, ("x",))[0].subs(sympy.Symbol("x", real=True), 10)
+    exact = sympy.diff(f, x, order).subs(x, 10)
+    assert abs(sympy.N(ours / exact, 30) - 1) < 1e-13
+
+
+def test_powers_of_one_of_any_size():
+    assert exact_pow(1.0, 1101.0) == 1.0
+    assert exact_pow(-1.0, 1101.0) == -1.0
+    assert exact_pow(-1.0, 1e300) == 1.0
