@@ -11,11 +11,13 @@ from .numbers import text_number
 from .primitives import (
     CONSTANTS,
     FUNCTIONS,
+    OVERLOADS,
     PREC_POWER,
     PREC_PRODUCT,
     PREC_SUM,
     PREC_UNARY,
     PRIMITIVES,
+    VARIADIC,
     Primitive,
 )
 
@@ -91,14 +93,21 @@ def language() -> dict[str, Any]:
     }
 
 
+def _calls(f: dict[str, Any]) -> list[str]:
+    """``max(x, y, ...)`` for a variadic function, ``log(x), log(x, y)``
+    for a name with another arity."""
+    more = ", ..." if f["name"] in VARIADIC else ""
+    out = [f"{n}({', '.join(_ARGUMENTS[: f['arity']])}{more})" for n in [f["name"], *f["aliases"]]]
+    for arity in OVERLOADS.get(f["name"], {}):
+        out.append(f"{f['name']}({', '.join(_ARGUMENTS[:arity])})")
+    return out
+
+
 def language_text() -> str:
     """``derivcli functions``: the language for people."""
     data = language()
     lines = ["Functions, with the derivative every mode uses:"]
-    calls = [
-        ", ".join(f"{n}({', '.join(_ARGUMENTS[: f['arity']])})" for n in [f["name"], *f["aliases"]])
-        for f in data["functions"]
-    ]
+    calls = [", ".join(_calls(f)) for f in data["functions"]]
     width = max(len(c) for c in calls)
     for call, f in zip(calls, data["functions"]):
         parts = [f"d/d{a} = {d}" for a, d in f["derivatives"].items()]

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from .errors import ParseError, UnknownFunction
 from .graph import Graph, Node, Program, const, make, var
-from .primitives import CONSTANTS, FUNCTIONS, PRIMITIVES
+from .primitives import CONSTANTS, FUNCTIONS, PRIMITIVES, ArityError, call
 
 GRAMMAR_NAME = "expr.lark"
 
@@ -55,16 +55,12 @@ class _Builder:
         token, args = children
         args = args or []
         text = str(token)
-        prim = FUNCTIONS.get(text)
-        if prim is None:
+        if text not in FUNCTIONS:
             raise _unknown_function(token)
-        if len(args) != prim.arity:
-            plural = "s" if prim.arity != 1 else ""
-            raise ParseError(
-                f"{text} takes {prim.arity} argument{plural}, got {len(args)}",
-                _caret_detail(token),
-            )
-        return make(prim, tuple(args))
+        try:  # the arity: log(x) or log(x, b), max(a, b, ...)
+            return call(text, args, make)
+        except ArityError as exc:
+            raise ParseError(str(exc), _caret_detail(token)) from None
 
     def output(self, children: list) -> tuple:
         return (None, children[0])

@@ -197,6 +197,135 @@ def _sign(a: float) -> float:
     return a * 0.0  # 0 for 0, nan for nan
 
 
+def _reciprocal(f: Callable[[float], float]) -> Callable[[float], float]:
+    """``1/f(a)`` (sec, csc): a pole where ``f`` is an exact zero."""
+    g = _guarded(f)
+    return lambda a: _div(1.0, g(a))
+
+
+def _cot(a: float) -> float:
+    return _div(_guarded(math.cos)(a), _guarded(math.sin)(a))
+
+
+def _atanh(a: float) -> float:
+    if a == 1 or a == -1:
+        return math.copysign(INF, a)
+    return _guarded(math.atanh)(a)
+
+
+def _root(x: float, n: float) -> float:
+    """The real ``n``-th root: negative ``x`` has one for odd integer ``n``."""
+    if x < 0 and _is_odd_integer(n):
+        return -_pow(-x, _div(1.0, n))
+    return _pow(x, _div(1.0, n))
+
+
+def _cbrt(a: float) -> float:
+    if hasattr(math, "cbrt"):  # Python 3.11
+        return math.cbrt(a)
+    return math.copysign(abs(a) ** (1.0 / 3.0), a)  # pragma: no cover
+
+
+def _nan_or(f: Callable[[float, float], float]) -> Callable[[float, float], float]:
+    """``min``/``max``: nan if either argument is (Python's would depend on
+    the order)."""
+    return lambda a, b: NAN if a != a or b != b else f(a, b)
+
+
+_LOG2 = math.log(2.0)
+
+
+def _logsumexp(a: float, b: float) -> float:
+    """``log(exp(a) + exp(b))`` without overflow: ``m + log1p(exp(-|a - b|))``."""
+    if a != a or b != b:
+        return NAN
+    if a == b:  # also both inf or both -inf
+        return a + _LOG2
+    return max(a, b) + math.log1p(math.exp(-abs(a - b)))
+
+
+def _softplus(a: float) -> float:
+    """``log(1 + exp(a))`` without overflow: 1000 at 1000."""
+    if a != a:
+        return a
+    return max(a, 0.0) + math.log1p(math.exp(-abs(a)))
+
+
+def _logsigmoid(a: float) -> float:
+    return -_softplus(-a)
+
+
+def _relu(a: float) -> float:
+    return a if a > 0 or a != a else 0.0
+
+
+def _heaviside(a: float) -> float:
+    """0 below 0, 1 above, and 1/2 at 0 (the middle of the jump, as
+    ``sign(0) = 0`` is for ``abs``)."""
+    if a > 0:
+        return 1.0
+    if a < 0:
+        return 0.0
+    return 0.5 if a == 0 else NAN
+
+
+def _rounding(f: Callable[[float], Any]) -> Callable[[float], float]:
+    """floor, ceil, round: inf and nan pass through (math's would raise)."""
+    return lambda a: float(f(a)) if math.isfinite(a) else a
+
+
+def _mod(a: float, b: float) -> float:
+    """``a - b*floor(a/b)``: the sign of ``b``, as Python's ``%`` and
+    ``tf.math.floormod``."""
+    if math.isinf(a) or a != a or b != b:
+        return NAN
+    try:
+        return a % b
+    except ZeroDivisionError:
+        return NAN
+
+
+def _gamma(a: float) -> float:
+    try:
+        return math.gamma(a)
+    except OverflowError:
+        return INF
+    except ValueError:  # a pole: 0 (signed, as IEEE tgamma) or a negative integer
+        return math.copysign(INF, a) if a == 0 else NAN
+
+
+def _lgamma(a: float) -> float:
+    """``log|gamma(a)|``, as ``math.lgamma``; inf at the poles."""
+    try:
+        return math.lgamma(a)
+    except (OverflowError, ValueError):
+        return INF
+
+
+def _is_pole(x: float) -> bool:
+    return x <= 0 and x == math.floor(x)
+
+
+def _polygamma(n: float, x: float) -> float:
+    """``psi^(n)(x)``, the ``n``-th derivative of digamma, from mpmath (the
+    float library has none). At a pole: inf for odd ``n`` (both sides go to
+    +inf), nan for even ``n`` (the sides disagree)."""
+    if not (math.isfinite(n) and n >= 0 and n == math.floor(n)) or x != x or x == -INF:
+        return NAN
+    if x == INF:
+        return INF if n == 0 else 0.0
+    if _is_pole(x):
+        return INF if n % 2 == 1 else NAN
+    import mpmath  # only where a digamma is evaluated
+
+    with mpmath.workdps(30):
+        return float(mpmath.psi(int(n), x))
+
+
+def _digamma(x: float) -> float:
+    return _polygamma(0.0, x)
+
+
 # ---------------------------------------------------------------------------
 # Domain reasons (called only when a value came out non-finite)
 
@@ -232,6 +361,48 @@ def _pow_domain(a: float, b: float) -> str | None:
     return None
 
 
+def _below_domain(name: str, low: float, closed: bool = False) -> Callable[[float], str | None]:
+    def domain(a: float) -> str | None:
+        if a < low or (closed and a == low):
+            return f"{name} of a number {'at or ' if closed else ''}below {low:g}"
+        return None
+
+    return domain
+
+
+def _atanh_domain(a: float) -> str | None:
+    return "atanh of a number outside (-1, 1)" if abs(a) >= 1 else None
+
+
+def _pole_domain(name: str) -> Callable[..., str | None]:
+    def domain(*args: float) -> str | None:
+        x = args[-1]
+        if len(args) == 2:
+            n = args[0]
+            if not (math.isfinite(n) and n >= 0 and n == math.floor(n)):
+                return "polygamma of an order that is not a nonnegative integer"
+        return f"{name} at a pole (zero or a negative integer)" if _is_pole(x) else None
+
+    return domain
+
+
+def _root_domain(x: float, n: float) -> str | None:
+    if n == 0:
+        return "a root of index zero"
+    if x < 0 and not _is_odd_integer(n):
+        return "an even or fractional root of a negative number"
+    if x == 0 and n < 0:
+        return "zero to a negative power"
+    return None
+
+
+def _sin_pole(name: str) -> Callable[[float], str | None]:
+    def domain(a: float) -> str | None:
+        return f"{name} at a multiple of pi (a pole)" if math.sin(a) == 0 else None
+
+    return domain
+
+
 # ---------------------------------------------------------------------------
 # The table
 
@@ -265,6 +436,46 @@ def _tf_log_base(base: float) -> Callable[..., Any]:
         return tf.math.log(a) / tf.math.log(tf.constant(base, dtype=a.dtype))
 
     return op
+
+
+_TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
+
+
+def _log1p(a: float) -> float:
+    if a == -1:
+        return -INF
+    return _guarded(math.log1p)(a)
+
+
+def _expm1(a: float) -> float:
+    try:
+        return math.expm1(a)
+    except OverflowError:
+        return INF
+
+
+def _tf_hypot(tf: Any, x: Any, y: Any) -> Any:
+    """hypot without overflow: m*sqrt((x/m)^2 + (y/m)^2), m = max(|x|, |y|)."""
+    ax, ay = tf.math.abs(x), tf.math.abs(y)
+    m = tf.math.maximum(ax, ay)
+    safe = tf.where(m > 0, m, tf.ones_like(m))
+    return m * tf.math.sqrt(tf.math.square(ax / safe) + tf.math.square(ay / safe))
+
+
+def _tf_root(tf: Any, x: Any, n: Any) -> Any:
+    odd = tf.math.logical_and(
+        tf.math.equal(tf.math.floor(n), n), tf.math.equal(tf.math.floormod(n, 2.0), 1.0)
+    )
+    flip = tf.math.logical_and(x < 0, odd)
+    magnitude = tf.math.pow(tf.where(flip, -x, x), 1.0 / n)
+    return tf.where(flip, -magnitude, magnitude)
+
+
+def _tf_gamma(tf: Any, a: Any) -> Any:
+    """TensorFlow has lgamma, not gamma: the sign of gamma times exp(lgamma)."""
+    negative_odd = tf.math.equal(tf.math.floormod(tf.math.ceil(-a), 2.0), 1.0)
+    sign = tf.where(tf.math.logical_and(a < 0, negative_odd), -1.0, 1.0)
+    return tf.cast(sign, a.dtype) * tf.math.exp(tf.math.lgamma(a))
 
 
 _TABLE: list[Primitive] = [
@@ -325,12 +536,15 @@ _TABLE: list[Primitive] = [
     # 1 - a^2 as (1 - a)(1 + a): no cancellation near |a| = 1
     _fn("asin", _guarded(math.asin),
         lambda a, out: div(1.0, sqrt(mul(sub(1.0, a), add(1.0, a)))),
-        r"\arcsin\left({0}\right)", "math.asin", domain=_arc_domain("asin")),
+        r"\arcsin\left({0}\right)", "math.asin", domain=_arc_domain("asin"),
+        aliases=("arcsin",)),
     _fn("acos", _guarded(math.acos),
         lambda a, out: neg(div(1.0, sqrt(mul(sub(1.0, a), add(1.0, a))))),
-        r"\arccos\left({0}\right)", "math.acos", domain=_arc_domain("acos")),
+        r"\arccos\left({0}\right)", "math.acos", domain=_arc_domain("acos"),
+        aliases=("arccos",)),
     _fn("atan", math.atan, lambda a, out: div(1.0, add(1.0, pow_(a, 2.0))),
-        r"\arctan\left({0}\right)", "math.atan", finite_partials=True),
+        r"\arctan\left({0}\right)", "math.atan", finite_partials=True,
+        aliases=("arctan",)),
     _fn("sinh", _sinh, lambda a, out: cosh(a),
         r"\sinh\left({0}\right)", "math.sinh", finite_partials=True),
     _fn("cosh", _cosh, lambda a, out: sinh(a),
@@ -363,6 +577,132 @@ _TABLE: list[Primitive] = [
         lambda a, out: mul(0.25, _square(div(1.0, cosh(div(a, 2.0))))),
         r"\sigma\left({0}\right)", "math.sigmoid", underflows=True,
         finite_partials=True),
+    # -- trigonometric and hyperbolic
+    _fn("sec", _reciprocal(math.cos), lambda a, out: mul(out, tan(a)),
+        r"\sec\left({0}\right)", lambda tf, a: 1.0 / tf.math.cos(a),
+        finite_partials=True),
+    _fn("csc", _reciprocal(math.sin), lambda a, out: neg(mul(out, cot(a))),
+        r"\csc\left({0}\right)", lambda tf, a: 1.0 / tf.math.sin(a),
+        domain=_sin_pole("csc"), finite_partials=True),
+    _fn("cot", _cot, lambda a, out: neg(add(1.0, _square(out))),
+        r"\cot\left({0}\right)", lambda tf, a: tf.math.cos(a) / tf.math.sin(a),
+        domain=_sin_pole("cot"), finite_partials=True),
+    # 1/hypot(1, a), not 1/sqrt(1 + a^2), which is 0 from |a| > 1e154 on
+    _fn("asinh", math.asinh, lambda a, out: div(1.0, hypot(1.0, a)),
+        r"\operatorname{{arsinh}}\left({0}\right)", "math.asinh",
+        aliases=("arsinh", "arcsinh"), finite_partials=True),
+    _fn("acosh", _guarded(math.acosh),
+        lambda a, out: div(1.0, sqrt(mul(sub(a, 1.0), add(a, 1.0)))),
+        r"\operatorname{{arcosh}}\left({0}\right)", "math.acosh",
+        domain=_below_domain("acosh", 1.0), aliases=("arcosh", "arccosh")),
+    _fn("atanh", _atanh, lambda a, out: div(1.0, mul(sub(1.0, a), add(1.0, a))),
+        r"\operatorname{{artanh}}\left({0}\right)", "math.atanh",
+        domain=_atanh_domain, aliases=("artanh", "arctanh")),
+    # -- two or more arguments (min, max and logsumexp take any number: the
+    # parser folds them left, see VARIADIC)
+    Primitive(
+        # the angle of (x, y); partials x/r^2 and -y/r^2 as (x/r)/r with
+        # r = hypot(y, x): no overflow of x^2 + y^2
+        "atan2", 2, math.atan2,
+        lambda y, x, out: (div(div(x, hypot(y, x)), hypot(y, x)),
+                           neg(div(div(y, hypot(y, x)), hypot(y, x)))),
+        latex=r"\operatorname{{atan2}}\left({0}, {1}\right)", tf="math.atan2",
+        finite_partials=True,
+    ),
+    Primitive(
+        "hypot", 2, math.hypot,
+        lambda x, y, out: (div(x, out), div(y, out)),
+        latex=r"\sqrt{{\left({0}\right)^{{2}} + \left({1}\right)^{{2}}}}",
+        tf=lambda tf, x, y: _tf_hypot(tf, x, y), finite_partials=True,
+    ),
+    Primitive(
+        # x^(1/n); its partials through the value (1/(n out^(n-1)) is right
+        # for negative x and odd n too, and infinite at x = 0 for n > 1)
+        "root", 2, _root,
+        lambda x, n, out: (div(1.0, mul(n, pow_(out, sub(n, 1.0)))),
+                           neg(div(xlogy(out, abs_(x)), mul(n, n)))),
+        domain=_root_domain,
+        latex=r"\sqrt[{1}]{{{0}}}", tf=lambda tf, x, n: _tf_root(tf, x, n),
+    ),
+    # at a tie each argument gets half (the middle of the subgradients, as
+    # sign(0) = 0 is for abs)
+    Primitive(
+        "min", 2, _nan_or(min),
+        lambda a, b, out: (heaviside(sub(b, a)), heaviside(sub(a, b))),
+        latex=r"\min\left({0}, {1}\right)", tf="math.minimum",
+        finite_partials=True,
+    ),
+    Primitive(
+        "max", 2, _nan_or(max),
+        lambda a, b, out: (heaviside(sub(a, b)), heaviside(sub(b, a))),
+        latex=r"\max\left({0}, {1}\right)", tf="math.maximum",
+        finite_partials=True,
+    ),
+    Primitive(
+        "logsumexp", 2, _logsumexp,
+        lambda a, b, out: (sigmoid(sub(a, b)), sigmoid(sub(b, a))),
+        latex=r"\operatorname{{logsumexp}}\left({0}, {1}\right)",
+        tf=lambda tf, a, b: tf.math.reduce_logsumexp(tf.stack([a, b]), axis=0),
+        finite_partials=True,
+    ),
+    # -- special functions
+    _fn("erf", math.erf, lambda a, out: mul(_TWO_OVER_SQRT_PI, exp(neg(_square(a)))),
+        r"\operatorname{{erf}}\left({0}\right)", "math.erf", finite_partials=True),
+    _fn("erfc", math.erfc,
+        lambda a, out: neg(mul(_TWO_OVER_SQRT_PI, exp(neg(_square(a))))),
+        r"\operatorname{{erfc}}\left({0}\right)", "math.erfc", underflows=True,
+        finite_partials=True),
+    _fn("gamma", _gamma, lambda a, out: mul(out, digamma(a)),
+        r"\Gamma\left({0}\right)", lambda tf, a: _tf_gamma(tf, a),
+        domain=_pole_domain("gamma"), underflows=True),
+    # log|gamma(a)|, as math.lgamma and tf.math.lgamma
+    _fn("lgamma", _lgamma, lambda a, out: digamma(a),
+        r"\ln\left|\Gamma\left({0}\right)\right|", "math.lgamma",
+        domain=_pole_domain("lgamma")),
+    _fn("digamma", _digamma, lambda a, out: polygamma(1.0, a),
+        r"\psi\left({0}\right)", "math.digamma", domain=_pole_domain("digamma"),
+        aliases=("psi",)),
+    Primitive(
+        # the n-th derivative of digamma (n a nonnegative integer: its
+        # partial in n is 0, as floor's is between the jumps)
+        "polygamma", 2, _polygamma,
+        lambda n, x, out: (0.0, polygamma(add(n, 1.0), x)),
+        domain=_pole_domain("polygamma"),
+        latex=r"\psi^{{\left({0}\right)}}\left({1}\right)", tf="math.polygamma",
+    ),
+    _fn("cbrt", _cbrt, lambda a, out: div(1.0, mul(3.0, _square(out))),
+        r"\sqrt[3]{{{0}}}", lambda tf, a: tf.math.sign(a) * tf.math.pow(tf.math.abs(a), 1.0 / 3.0)),
+    _fn("log1p", _log1p, lambda a, out: div(1.0, add(1.0, a)),
+        r"\operatorname{{log1p}}\left({0}\right)", "math.log1p",
+        domain=_below_domain("log1p", -1.0, closed=True)),
+    _fn("expm1", _expm1, lambda a, out: exp(a),
+        r"\operatorname{{expm1}}\left({0}\right)", "math.expm1", finite_partials=True),
+    # -- machine learning
+    _fn("softplus", _softplus, lambda a, out: sigmoid(a),
+        r"\operatorname{{softplus}}\left({0}\right)", "math.softplus",
+        underflows=True, finite_partials=True),
+    _fn("logsigmoid", _logsigmoid, lambda a, out: sigmoid(neg(a)),
+        r"\ln\sigma\left({0}\right)", "math.log_sigmoid", finite_partials=True),
+    _fn("relu", _relu, lambda a, out: heaviside(a),
+        r"\operatorname{{ReLU}}\left({0}\right)", "nn.relu", finite_partials=True),
+    _fn("heaviside", _heaviside, lambda a, out: 0.0,
+        r"H\left({0}\right)", lambda tf, a: 0.5 * (1.0 + tf.math.sign(a)),
+        finite_partials=True),
+    # -- rounding: derivative 0 between the jumps
+    _fn("floor", _rounding(math.floor), lambda a, out: 0.0,
+        r"\left\lfloor {0} \right\rfloor", "math.floor", finite_partials=True),
+    _fn("ceil", _rounding(math.ceil), lambda a, out: 0.0,
+        r"\left\lceil {0} \right\rceil", "math.ceil", finite_partials=True),
+    # halves to even, as Python's round, numpy and tf.math.round
+    _fn("round", _rounding(round), lambda a, out: 0.0,
+        r"\operatorname{{round}}\left({0}\right)", "math.round", finite_partials=True),
+    Primitive(
+        "mod", 2, _mod,
+        lambda a, b, out: (1.0, neg(floor(div(a, b)))),
+        domain=lambda a, b: "mod by zero" if b == 0 else None,
+        latex=r"\left({0}\right) \bmod \left({1}\right)",
+        tf="math.floormod", finite_partials=True,
+    ),
 ]  # fmt: skip
 
 PRIMITIVES: dict[str, Primitive] = {p.name: p for p in _TABLE}
@@ -372,6 +712,59 @@ FUNCTIONS: dict[str, Primitive] = {}
 for _p in _TABLE:
     for _name in ((_p.name,) if _p.is_function else ()) + _p.aliases:
         FUNCTIONS[_name] = _p
+
+#: functions that take any number (two or more) of arguments: the parser
+#: folds the call left over the binary primitive, ``max(a, b, c)`` is
+#: ``max(max(a, b), c)`` (exact for min and max, and for logsumexp each step
+#: is the stable two-argument one)
+VARIADIC: frozenset[str] = frozenset({"min", "max", "logsumexp"})
+
+
+def _log_base(make: Callable[..., Any], x: Any, b: Any) -> Any:
+    log_ = PRIMITIVES["log"]
+    return make(PRIMITIVES["div"], (make(log_, (x,)), make(log_, (b,))))
+
+
+#: a function name's other arities: name -> {arity: builder(make, *args)},
+#: ``log(x, b)`` is ``log(x)/log(b)`` (printed so)
+OVERLOADS: dict[str, dict[int, Callable[..., Any]]] = {"log": {2: _log_base}}
+
+
+class ArityError(ValueError):
+    """A call with a number of arguments its function does not take."""
+
+
+def arities(name: str) -> str:
+    """The numbers of arguments ``name`` takes, in words ("1 or 2")."""
+    prim = FUNCTIONS[name]
+    if prim.name in VARIADIC:
+        return f"{prim.arity} or more"
+    counts = sorted({prim.arity, *OVERLOADS.get(prim.name, {})})
+    return " or ".join(str(c) for c in counts)
+
+
+def call(name: str, args: list, make: Callable[..., Any]) -> Any:
+    """The node for the call ``name(*args)``, built with ``make(prim, args)``.
+
+    Resolves the function's arity: its primitive, another arity of the name
+    (``OVERLOADS``), or a left fold for ``VARIADIC`` functions. A count it
+    does not take raises ``ArityError`` with the message for the user.
+    """
+    prim = FUNCTIONS[name]
+    if len(args) == prim.arity:
+        return make(prim, tuple(args))
+    if prim.name in VARIADIC and len(args) > prim.arity:
+        out = args[0]
+        for arg in args[1:]:  # a loop: no recursion however many arguments
+            out = make(prim, (out, arg))
+        return out
+    build = OVERLOADS.get(prim.name, {}).get(len(args))
+    if build is not None:
+        return build(make, *args)
+    takes = arities(name)
+    plural = "" if takes == "1" else "s"
+    raise ArityError(f"{name} takes {takes} argument{plural}, got {len(args)}")
+
 
 #: named constants of the language; a variable cannot have these names
 CONSTANTS: dict[str, float] = {"pi": math.pi, "e": math.e}
@@ -437,3 +830,10 @@ sign = _op("sign")
 tanh = _op("tanh")
 sigmoid = _op("sigmoid")
 xlogy = _op("xlogy")
+abs_ = _op("abs")
+cot = _op("cot")
+hypot = _op("hypot")
+heaviside = _op("heaviside")
+digamma = _op("digamma")
+polygamma = _op("polygamma")
+floor = _op("floor")

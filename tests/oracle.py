@@ -52,6 +52,28 @@ CASES: list[tuple[str, tuple[str, ...], list[tuple[float, ...]]]] = [
     ("abs(x)", ("x",), [(0.3,), (-2.5,), (0.0,)]),
     ("sigmoid(x)", ("x",), [(0.3,), (-2.0,)]),
     ("xlogy(x, y)", ("x", "y"), [(0.7, 2.5), (-1.3, 0.4)]),
+    # issue 12: the functions people type
+    ("sec(x) + csc(x) + cot(x)", ("x",), [(0.7,), (-2.0,)]),
+    ("asinh(x) + atanh(x/2) + acosh(x + 2)", ("x",), [(0.3,), (-0.8,)]),
+    (
+        "arcsin(x) + arccos(x) + arctan(x) + arsinh(x) + arccosh(x + 2) + arctanh(x)",
+        ("x",),
+        [(0.3,)],
+    ),
+    ("atan2(y, x)", ("y", "x"), [(1.0, 2.0), (-0.5, -3.0)]),
+    ("hypot(x, y)", ("x", "y"), [(3.0, 4.0), (-1.2, 0.5)]),
+    ("log(x, y)", ("x", "y"), [(8.0, 2.0), (0.3, 10.0)]),
+    ("root(x, y)", ("x", "y"), [(8.0, 3.0), (0.3, 2.5)]),
+    ("root(x, 3) + cbrt(x)", ("x",), [(-8.0,), (0.3,)]),
+    ("min(x, y, 2*x) + max(x, y, y^2)", ("x", "y"), [(1.25, -3.5), (0.4, 0.9)]),
+    ("logsumexp(x, y, x*y)", ("x", "y"), [(0.3, -1.2), (2.0, -0.5)]),
+    ("erf(x) + erfc(x*y)", ("x", "y"), [(0.3, 1.5), (-1.1, 0.4)]),
+    ("gamma(x) + lgamma(x) + digamma(x)", ("x",), [(4.5,), (0.3,)]),
+    ("polygamma(1, x*y)", ("x", "y"), [(0.7, 1.5)]),
+    ("log1p(x) + expm1(x)", ("x",), [(0.3,), (1e-10,), (-0.5,)]),
+    ("softplus(x) - 2*logsigmoid(x)", ("x",), [(0.3,), (-4.0,)]),
+    ("relu(x) + heaviside(x)*x", ("x",), [(0.3,), (-2.5,)]),
+    ("floor(x) + ceil(x) + round(x) + x*mod(x, y)", ("x", "y"), [(2.7, 2.0), (-7.3, 2.0)]),
     # compositions of several variables
     ("exp(-x^2/2)/sqrt(2*pi)", ("x",), [(0.8,)]),
     ("log(1 + exp(x*y))", ("x", "y"), [(0.5, -1.2)]),
@@ -90,6 +112,35 @@ _LOCALS = {
     "asin": sympy.asin,
     "acos": sympy.acos,
     "atan": sympy.atan,
+    "arcsin": sympy.asin,
+    "arccos": sympy.acos,
+    "arctan": sympy.atan,
+    "arsinh": sympy.asinh,
+    "arccosh": sympy.acosh,
+    "arctanh": sympy.atanh,
+    "atan2": sympy.atan2,
+    "hypot": lambda a, b: sympy.sqrt(a**2 + b**2),
+    "log": lambda a, b=None: sympy.log(a) if b is None else sympy.log(a) / sympy.log(b),
+    # the real root (negative a, odd n)
+    "root": lambda a, n: sympy.sign(a) * sympy.Abs(a) ** (1 / sympy.S(n)),
+    "cbrt": lambda a: sympy.sign(a) * sympy.Abs(a) ** sympy.Rational(1, 3),
+    "min": sympy.Min,
+    "max": sympy.Max,
+    "logsumexp": lambda *a: sympy.log(sum(sympy.exp(t) for t in a)),
+    "erf": sympy.erf,
+    "erfc": sympy.erfc,
+    "lgamma": sympy.loggamma,
+    # the order is an integer: its partial is 0, as floor's
+    "polygamma": lambda n, a: sympy.polygamma(sympy.floor(n), a),
+    "log1p": lambda a: sympy.log(1 + a),
+    "expm1": lambda a: sympy.exp(a) - 1,
+    "softplus": lambda a: sympy.log(1 + sympy.exp(a)),
+    "logsigmoid": lambda a: -sympy.log(1 + sympy.exp(-a)),
+    "relu": lambda a: sympy.Max(a, 0),
+    "heaviside": sympy.Heaviside,
+    "ceil": sympy.ceiling,
+    "round": lambda a: sympy.floor(a + sympy.Rational(1, 2)),  # (no ties among the points)
+    "mod": lambda a, b: a - b * sympy.floor(a / b),
 }
 
 
@@ -115,21 +166,25 @@ def _number(value) -> float:
     return float(value)
 
 
+def _zero_jumps(e):
+    """d sign(x)/dx (DiracDelta) is 0 away from 0 and, by our subgradient
+    convention, at 0; floor and ceiling have derivative 0 between the jumps."""
+    e = sympy.sympify(e.replace(sympy.DiracDelta, lambda *a: 0))
+    return e.replace(
+        lambda t: isinstance(t, sympy.Derivative) and t.expr.has(sympy.floor, sympy.ceiling),
+        lambda t: sympy.S.Zero,
+    ).doit()
+
+
 def exact(text: str, names: tuple[str, ...], point: tuple[float, ...]):
     """Value, gradient (list) and Hessian (list of lists) at ``point``."""
     expr, symbols = sympy_expr(text, names)
     subs = {s: sympy.Float(v, 40) for s, v in zip(symbols, point)}
     grads = [sympy.diff(expr, s) for s in symbols]
     value = _number(expr.subs(subs))
-    gradient = [_number(g.subs(subs)) for g in grads]
+    gradient = [_number(_zero_jumps(g).subs(subs)) for g in grads]
     # d sign(x)/dx is 0 away from 0 and, by our subgradient convention, at 0
-    hessian = [
-        [
-            _number(sympy.diff(g, s).replace(sympy.DiracDelta, lambda *a: 0).subs(subs))
-            for s in symbols
-        ]
-        for g in grads
-    ]
+    hessian = [[_number(_zero_jumps(sympy.diff(g, s)).subs(subs)) for s in symbols] for g in grads]
     return value, gradient, hessian
 
 

@@ -116,7 +116,7 @@ UNARY = [p.name for p in PRIMITIVES.values() if p.is_function and p.arity == 1 a
 @pytest.mark.parametrize("name", UNARY)
 def test_every_unary_function_by_its_own_numbers(name):
     """Dual and HyperDual straight from Python, on every unary primitive."""
-    x = 0.3
+    x = 0.3 if math.isfinite(PRIMITIVES[name].fn(0.3)) else 1.3  # (acosh)
     value, gradient, hessian = exact(f"{name}(x)", ("x",), (x,))
     prim = PRIMITIVES[name]
     d = apply(prim, Dual(x, 1.0))

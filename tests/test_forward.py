@@ -124,6 +124,8 @@ def test_random_derivatives_parse_back_and_latex_is_balanced(text):
 # Simplification never changes a value
 
 
+KINKED = ("min", "max", "relu", "heaviside", "floor", "ceil", "round", "mod")
+
 # points in a plain range, to the thousandth: near 1e-161 even exact modes
 # overflow (x^2 underflows to 0), which says nothing about the simplifier
 POINT = st.floats(min_value=-2.0, max_value=2.0, allow_nan=False, allow_infinity=False).map(
@@ -135,6 +137,10 @@ POINT = st.floats(min_value=-2.0, max_value=2.0, allow_nan=False, allow_infinity
 @given(st.sampled_from(CASES), st.data())
 def test_simplified_derivative_matches_sympy_at_random_points(case, data):
     text, names, points = case
+    # random points to the thousandth meet the corners and jumps of these
+    # (ties, integers), where the derivative does not exist: their fixed
+    # points avoid the kinks, and kinks are checked on their own (issue 12)
+    assume(not any(f"{k}(" in text for k in KINKED))
     values = data.draw(st.tuples(*[POINT for _ in names]))
     point = dict(zip(names, values))
     expr, symbols = sympy_expr(text, names)

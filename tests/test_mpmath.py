@@ -68,8 +68,10 @@ def test_each_implementation_agrees_with_the_float_one(name):
         if math.isnan(expected):  # outside the domain (xlogy(2.5, -0.5)): NaN in both
             assert math.isnan(ours), (name, args, ours)
             continue
-        # libm is faithful (within an ulp or two); mpmath is exact
-        assert abs(ours - expected) <= 2 * math.ulp(expected), (name, args, ours, expected)
+        # libm is faithful (within an ulp or two); mpmath is exact. lgamma
+        # is not near its zeros 1 and 2 (0.9: 11 ulp): 1e-15 absolute there
+        bound = max(2 * math.ulp(expected), 1e-15 if name == "lgamma" else 0.0)
+        assert abs(ours - expected) <= bound, (name, args, ours, expected)
 
 
 @pytest.mark.parametrize(

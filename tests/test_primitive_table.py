@@ -49,6 +49,36 @@ ORACLE = {
     "abs": sympy.Abs(X),
     "sign": sympy.sign(X),
     "sigmoid": 1 / (1 + sympy.exp(-X)),
+    "sec": sympy.sec(X),
+    "csc": sympy.csc(X),
+    "cot": sympy.cot(X),
+    "asinh": sympy.asinh(X),
+    "acosh": sympy.acosh(X),
+    "atanh": sympy.atanh(X),
+    "atan2": sympy.atan2(X, Y),
+    "hypot": sympy.sqrt(X**2 + Y**2),
+    "root": X ** (1 / Y),
+    "min": sympy.Min(X, Y),
+    "max": sympy.Max(X, Y),
+    "logsumexp": sympy.log(sympy.exp(X) + sympy.exp(Y)),
+    "erf": sympy.erf(X),
+    "erfc": sympy.erfc(X),
+    "gamma": sympy.gamma(X),
+    "lgamma": sympy.loggamma(X),  # (at positive points: log|gamma| there)
+    "digamma": sympy.digamma(X),
+    # the order n is an integer: its partial is 0, as floor's
+    "polygamma": sympy.polygamma(sympy.floor(X), Y),
+    "cbrt": sympy.sign(X) * sympy.Abs(X) ** sympy.Rational(1, 3),
+    "log1p": sympy.log(1 + X),
+    "expm1": sympy.exp(X) - 1,
+    "softplus": sympy.log(1 + sympy.exp(X)),
+    "logsigmoid": -sympy.log(1 + sympy.exp(-X)),
+    "relu": sympy.Max(X, 0),
+    "heaviside": sympy.Heaviside(X),
+    "floor": sympy.floor(X),
+    "ceil": sympy.ceiling(X),
+    "round": sympy.floor(X + sympy.Rational(1, 2)),  # (no ties among the points)
+    "mod": X - Y * sympy.floor(X / Y),
 }
 
 #: ordinary, tiny and large arguments (where the function is defined)
@@ -80,6 +110,38 @@ POINTS = {
     "abs": [(0.3,), (-2.5,), (1e-300,)],
     "sign": [(0.3,), (-2.5,)],
     "sigmoid": [(0.3,), (1e-8,), (40.0,), (-40.0,), (400.0,), (-400.0,)],
+    "sec": [(0.7,), (1e-8,), (1.5,), (-3.0,)],
+    "csc": [(0.7,), (1e-8,), (3.0,), (-1.5,)],
+    "cot": [(0.7,), (1e-8,), (3.0,), (-1.5,)],
+    "asinh": [(0.3,), (1e-8,), (1e10,), (-1e200,)],
+    "acosh": [(1.5,), (1.0000001,), (1e10,)],
+    "atanh": [(0.3,), (1e-8,), (0.9999999,), (-0.5,)],
+    "atan2": [(1.0, 2.0), (-0.5, -3.0), (2.0, -1e-8), (1e100, 3e100)],
+    "hypot": [(3.0, 4.0), (-1.5, 0.25), (1e200, 3e200), (1e-200, -2e-200)],
+    "root": [(8.0, 3.0), (0.3, 2.5), (1e100, 7.0), (5.0, -2.0)],
+    "min": [(1.25, -3.5), (-2.0, 3.0)],
+    "max": [(1.25, -3.5), (-2.0, 3.0)],
+    # right at +-1000, where log(exp(a) + exp(b)) overflows
+    "logsumexp": [(0.3, -1.2), (1000.0, 999.0), (-1000.0, -1001.0), (1000.0, -1000.0)],
+    "erf": [(0.3,), (-2.5,)],
+    "erfc": [(0.3,), (-2.5,), (5.0,)],
+    "gamma": [(4.5,), (0.3,), (-1.5,)],
+    "lgamma": [(4.5,), (0.3,), (30.0,)],
+    "digamma": [(4.5,), (0.3,), (-1.5,), (30.0,)],
+    "polygamma": [(1.0, 0.7), (2.0, 3.5), (0.0, 4.5), (3.0, -0.5)],
+    "cbrt": [(8.0,), (-0.3,), (1e-100,), (1e300,)],
+    "log1p": [(0.3,), (1e-10,), (-0.9,), (1e300,)],
+    "expm1": [(0.3,), (1e-10,), (-5.0,), (700.0,)],
+    # right at +-1000, where log(1 + exp(a)) overflows
+    "softplus": [(0.3,), (1000.0,), (-1000.0,), (40.0,), (-40.0,)],
+    "logsigmoid": [(0.3,), (1000.0,), (-1000.0,), (40.0,), (-40.0,)],
+    # (kinks are not points of this table)
+    "relu": [(0.3,), (-2.5,)],
+    "heaviside": [(0.3,), (-2.5,)],
+    "floor": [(2.7,), (-2.7,), (1e300,)],
+    "ceil": [(2.7,), (-2.7,), (1e300,)],
+    "round": [(2.7,), (-2.3,), (1e300,)],
+    "mod": [(7.5, 2.0), (-7.5, 2.0), (7.5, -2.0)],
 }
 
 #: (relative, absolute) bounds for entries that cannot meet 1e-12 relative,
@@ -91,6 +153,8 @@ LOOSER: dict[tuple[str, tuple], tuple[float, float]] = {
     # right to 1e-16 absolute (its scale is 1), not relative
     ("asin", (1e-8,)): (REL, 1e-15),
     ("acos", (1e-8,)): (REL, 1e-15),
+    # atanh' = 1/((1 - a)(1 + a)): the same product rule at tiny a
+    ("atanh", (1e-8,)): (REL, 1e-15),
 }
 
 
@@ -109,7 +173,12 @@ def _reference(name: str, point: tuple[float, ...]):
     subs = {s: sympy.Rational(v) for s, v in zip(symbols, point)}
 
     def number(e):
-        e = e.replace(sympy.DiracDelta, lambda *a: 0)
+        e = sympy.sympify(e.replace(sympy.DiracDelta, lambda *a: 0))
+        # floor and ceiling have derivative 0 between their jumps
+        e = e.replace(
+            lambda t: isinstance(t, sympy.Derivative) and t.expr.has(sympy.floor, sympy.ceiling),
+            lambda t: sympy.S.Zero,
+        ).doit()
         return float(sympy.N(e.subs(subs), 50, maxn=2000))
 
     grads = [sympy.diff(expr, s) for s in symbols]

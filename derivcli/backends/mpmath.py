@@ -199,6 +199,146 @@ def _xlogy(ctx: Any, x: Any, y: Any) -> Any:
     return x * _log(None)(ctx, y)
 
 
+def _nan_in(ctx: Any, *args: Any) -> bool:
+    return any(ctx.isnan(a) for a in args)
+
+
+def _reciprocal(name: str) -> Callable[[Any, Any], Any]:
+    def f(ctx: Any, a: Any) -> Any:
+        if not _finite(ctx, a):
+            return ctx.nan
+        return _div(ctx, ctx.one, getattr(ctx, name)(a))
+
+    return f
+
+
+def _cot(ctx: Any, a: Any) -> Any:
+    if not _finite(ctx, a):
+        return ctx.nan
+    return _div(ctx, ctx.cos(a), ctx.sin(a))
+
+
+def _acosh(ctx: Any, a: Any) -> Any:
+    if ctx.isnan(a) or a < 1:
+        return ctx.nan
+    return ctx.acosh(a)
+
+
+def _atanh(ctx: Any, a: Any) -> Any:
+    if ctx.isnan(a) or abs(a) > 1:
+        return ctx.nan
+    if abs(a) == 1:
+        return ctx.inf if a > 0 else ctx.ninf
+    return ctx.atanh(a)
+
+
+def _odd_integer(ctx: Any, n: Any) -> bool:
+    return _finite(ctx, n) and ctx.isint(n) and not ctx.isint(n / 2)
+
+
+def _root(ctx: Any, x: Any, n: Any) -> Any:
+    if _nan_in(ctx, x, n):
+        return ctx.nan
+    if x < 0 and _odd_integer(ctx, n):
+        return -_pow(ctx, -x, _div(ctx, ctx.one, n))
+    return _pow(ctx, x, _div(ctx, ctx.one, n))
+
+
+def _cbrt(ctx: Any, a: Any) -> Any:
+    if ctx.isnan(a):
+        return ctx.nan
+    return ctx.cbrt(a) if a >= 0 else -ctx.cbrt(-a)
+
+
+def _extremum(pick: Callable[..., Any]) -> Callable[[Any, Any, Any], Any]:
+    return lambda ctx, a, b: ctx.nan if _nan_in(ctx, a, b) else pick(a, b)
+
+
+def _logsumexp(ctx: Any, a: Any, b: Any) -> Any:
+    if _nan_in(ctx, a, b):
+        return ctx.nan
+    if a == b:
+        return a + ctx.log(2)
+    return max(a, b) + ctx.log1p(_exp(ctx, -abs(a - b)))
+
+
+def _softplus(ctx: Any, a: Any) -> Any:
+    if ctx.isnan(a):
+        return ctx.nan
+    return max(a, ctx.zero) + ctx.log1p(_exp(ctx, -abs(a)))
+
+
+def _log1p(ctx: Any, a: Any) -> Any:
+    if ctx.isnan(a) or a < -1:
+        return ctx.nan
+    if a == -1:
+        return ctx.ninf
+    return ctx.log1p(a)
+
+
+def _expm1(ctx: Any, a: Any) -> Any:
+    if _finite(ctx, a) and abs(a) > MAX_MAG:
+        return ctx.inf if a > 0 else -ctx.one
+    return ctx.expm1(a)
+
+
+def _heaviside(ctx: Any, a: Any) -> Any:
+    if ctx.isnan(a):
+        return ctx.nan
+    return ctx.one if a > 0 else ctx.zero if a < 0 else ctx.mpf(0.5)
+
+
+def _rounding(name: str) -> Callable[[Any, Any], Any]:
+    def f(ctx: Any, a: Any) -> Any:
+        return getattr(ctx, name)(a) if _finite(ctx, a) else a
+
+    return f
+
+
+def _mod(ctx: Any, a: Any, b: Any) -> Any:
+    if _nan_in(ctx, a, b) or not _finite(ctx, a) or b == 0:
+        return ctx.nan
+    if not _finite(ctx, b):  # as Python's %: a, or inf with the sign of b
+        return a if (a >= 0) == (b > 0) or a == 0 else b
+    return a - b * ctx.floor(a / b)
+
+
+def _is_pole(ctx: Any, x: Any) -> bool:
+    return x <= 0 and ctx.isint(x)
+
+
+def _gamma(ctx: Any, a: Any) -> Any:
+    if ctx.isnan(a) or a == ctx.ninf:
+        return ctx.nan
+    if a == ctx.inf:
+        return ctx.inf
+    if _is_pole(ctx, a):
+        return ctx.inf if a == 0 else ctx.nan
+    if a > 0 and ctx.loggamma(a) > MAX_MAG:
+        return ctx.inf
+    return ctx.gamma(a)
+
+
+def _lgamma(ctx: Any, a: Any) -> Any:
+    if ctx.isnan(a):
+        return ctx.nan
+    if not _finite(ctx, a) or _is_pole(ctx, a):
+        return ctx.inf
+    if a > 0:
+        return ctx.loggamma(a)
+    return ctx.log(abs(ctx.gamma(a)))
+
+
+def _polygamma(ctx: Any, n: Any, x: Any) -> Any:
+    if _nan_in(ctx, n, x) or not (_finite(ctx, n) and n >= 0 and ctx.isint(n)) or x == ctx.ninf:
+        return ctx.nan
+    if x == ctx.inf:
+        return ctx.inf if n == 0 else ctx.zero
+    if _is_pole(ctx, x):
+        return ctx.nan if ctx.isint(n / 2) else ctx.inf
+    return ctx.psi(int(n), x)
+
+
 #: primitive name -> ``f(ctx, *args)``, mpmath numbers in and out
 MP_FUNCTIONS: dict[str, Callable[..., Any]] = {
     "add": lambda ctx, a, b: a + b,
@@ -225,6 +365,35 @@ MP_FUNCTIONS: dict[str, Callable[..., Any]] = {
     "sign": _sign,
     "sigmoid": _sigmoid,
     "xlogy": _xlogy,
+    "sec": _reciprocal("cos"),
+    "csc": _reciprocal("sin"),
+    "cot": _cot,
+    "asinh": lambda ctx, a: ctx.asinh(a),
+    "acosh": _acosh,
+    "atanh": _atanh,
+    "atan2": lambda ctx, y, x: ctx.nan if _nan_in(ctx, y, x) else ctx.atan2(y, x),
+    "hypot": lambda ctx, x, y: ctx.hypot(x, y),
+    "root": _root,
+    "min": _extremum(min),
+    "max": _extremum(max),
+    "logsumexp": _logsumexp,
+    "erf": lambda ctx, a: ctx.erf(a),
+    "erfc": lambda ctx, a: ctx.erfc(a),
+    "gamma": _gamma,
+    "lgamma": _lgamma,
+    "digamma": lambda ctx, a: _polygamma(ctx, ctx.zero, a),
+    "polygamma": _polygamma,
+    "cbrt": _cbrt,
+    "log1p": _log1p,
+    "expm1": _expm1,
+    "softplus": _softplus,
+    "logsigmoid": lambda ctx, a: -_softplus(ctx, -a),
+    "relu": lambda ctx, a: ctx.nan if ctx.isnan(a) else max(a, ctx.zero),
+    "heaviside": _heaviside,
+    "floor": _rounding("floor"),
+    "ceil": _rounding("ceil"),
+    "round": _rounding("nint"),
+    "mod": _mod,
 }
 
 
