@@ -29,15 +29,39 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from .api import MODE_OPTIONS, derivative_of, evaluate_at, gradient_at, hessian_at
+from .api import (
+    MODE_OPTIONS,
+    derivative_of,
+    evaluate_at,
+    gradient_at,
+    hessian_at,
+    hvp_at,
+    jacobian_at,
+    jvp_at,
+    vjp_at,
+)
 from .backends import DEFAULT_MODE, MODES
+from .backends import MODE_OPTIONS as _DECLARED_OPTIONS
 from .errors import DerivError, UsageError
-from .graph import Graph
+from .graph import Graph, Program
 from .parser import parse as _parse
 from .point import check_name
-from .results import Evaluation, Gradient, Hessian
+from .results import Directional, Evaluation, Gradient, Hessian, Jacobian
 
-__all__ = ["DerivError", "Graph", "diff", "evaluate", "grad", "hessian", "parse"]
+__all__ = [
+    "DerivError",
+    "Graph",
+    "Program",
+    "diff",
+    "evaluate",
+    "grad",
+    "hessian",
+    "hvp",
+    "jacobian",
+    "jvp",
+    "parse",
+    "vjp",
+]
 __version__ = "0.1.0"
 
 #: mode options whose value is a number
@@ -118,6 +142,103 @@ def hessian(
     return _call(
         "hessian",
         lambda point, options: hessian_at(expression, point, wrt=wrt, mode=mode, **options),
+        at,
+        variables,
+        allow_options=True,
+    )
+
+
+def jacobian(
+    expression: str | Graph,
+    at: Mapping[str, float] | None = None,
+    *,
+    wrt: str | list[str] | None = None,
+    mode: str = DEFAULT_MODE,
+    **variables: Any,
+) -> Jacobian:
+    """The Jacobian of every output of ``expression`` (``"x*y, x + y"``, or
+    named ``"u: x*y, v: x + y"``) at the point ``at``.
+
+    Parameters as for :func:`grad`. Returns a
+    :class:`~derivcli.results.Jacobian`: ``.jacobian[f][x]`` is d f / d x
+    (outputs down, in ``.outputs``; variables across, in ``.variables``),
+    ``.values`` each output's value, ``.structural_zeros`` the pairs
+    ``(f, x)`` where x does not reach f, ``.evaluations`` the cost:
+
+    >>> import derivcli
+    >>> derivcli.jacobian("x*y, x + y", at={"x": 1, "y": 2}).jacobian
+    {'f1': {'x': 2.0, 'y': 1.0}, 'f2': {'x': 1.0, 'y': 1.0}}
+    """
+    _check_arguments("jacobian", expression, wrt, mode)
+    return _call(
+        "jacobian",
+        lambda point, options: jacobian_at(expression, point, wrt=wrt, mode=mode, **options),
+        at,
+        variables,
+        allow_options=True,
+    )
+
+
+def jvp(
+    expression: str | Graph,
+    direction: Any,
+    at: Mapping[str, float] | None = None,
+    *,
+    wrt: str | list[str] | None = None,
+    mode: str = DEFAULT_MODE,
+    **variables: Any,
+) -> Directional:
+    """The directional derivative J·v of every output along ``direction``
+    (a sequence with one number per variable of ``wrt``, a mapping, or
+    ``"1,0.5"``): one forward pass in the forward and dual modes.
+    ``.product[f]`` is the derivative of output f along v."""
+    _check_arguments("jvp", expression, wrt, mode)
+    return _call(
+        "jvp",
+        lambda point, options: jvp_at(expression, point, direction, wrt=wrt, mode=mode, **options),
+        at,
+        variables,
+        allow_options=True,
+    )
+
+
+def vjp(
+    expression: str | Graph,
+    cotangent: Any,
+    at: Mapping[str, float] | None = None,
+    *,
+    wrt: str | list[str] | None = None,
+    mode: str = DEFAULT_MODE,
+    **variables: Any,
+) -> Directional:
+    """uᵀ·J for ``cotangent`` u (one number per output): one reverse pass in
+    reverse mode. ``.product[x]`` is Σ_f u_f · d f / d x."""
+    _check_arguments("vjp", expression, wrt, mode)
+    return _call(
+        "vjp",
+        lambda point, options: vjp_at(expression, point, cotangent, wrt=wrt, mode=mode, **options),
+        at,
+        variables,
+        allow_options=True,
+    )
+
+
+def hvp(
+    expression: str | Graph,
+    direction: Any,
+    at: Mapping[str, float] | None = None,
+    *,
+    wrt: str | list[str] | None = None,
+    mode: str = DEFAULT_MODE,
+    **variables: Any,
+) -> Directional:
+    """The Hessian-vector product H·v of the one output: forward over
+    reverse in reverse mode, three passes whatever the number of variables.
+    ``.product[x]`` is Σ_y d²f/dx dy · v_y."""
+    _check_arguments("hvp", expression, wrt, mode)
+    return _call(
+        "hvp",
+        lambda point, options: hvp_at(expression, point, direction, wrt=wrt, mode=mode, **options),
         at,
         variables,
         allow_options=True,
@@ -238,11 +359,12 @@ _NAMES = r"[A-Za-z_]\w*(?:,[A-Za-z_]\w*)*"
 #: becomes mode='numeric' but "--step must be positive" stays a sentence
 _VALUES = {
     "mode": "|".join(MODES),
-    "scheme": "forward|central|richardson",
-    "dtype": "float64|float32",
-    "step": _NUMBER,
+    # each mode's own options, as declared: words for choices, else numbers
+    **{
+        name: "|".join(option.choices) if option.choices else _NUMBER
+        for name, (_mode, option) in _DECLARED_OPTIONS.items()
+    },
     "order": _NUMBER,
-    "digits": _NUMBER,
 }
 _HINT = r"(?:e\.g\.|write|or|use|try|add|to)"
 

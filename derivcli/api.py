@@ -8,33 +8,33 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 
+from . import backends
 from .backends import DEFAULT_MODE, get_backend
 from .errors import UsageError
-from .graph import Graph, evaluate
+from .graph import Graph
 from .parser import parse
 from .point import check_point, parse_wrt
-from .results import Derivative, Evaluation, Gradient, Hessian
+from .results import Derivative, Directional, Evaluation, Gradient, Hessian, Jacobian
 
 #: the highest --order of diff: beyond it a derivative is only memory and time
 MAX_ORDER = 1000
 
-#: options that belong to one mode only
-MODE_OPTIONS = {
-    "scheme": "numeric",
-    "step": "numeric",
-    "dtype": "tensorflow",
-    "digits": "mpmath",
-}
+#: options that belong to one mode only: option name -> mode (built from what
+#: each mode module declares)
+MODE_OPTIONS = {name: mode for name, (mode, _option) in backends.MODE_OPTIONS.items()}
 
 
 def as_graph(expression: str | Graph) -> Graph:
     return expression if isinstance(expression, Graph) else parse(expression)
 
 
-def prepare(expression, point, wrt):
+def prepare(expression, point, wrt, command: str | None = None):
     """Parse, check the point and the ``--wrt`` names: (graph, point as floats,
-    the variables to differentiate by, warnings)."""
+    the variables to differentiate by, warnings). With ``command`` the
+    expression must have one output (``grad needs one output; ...``)."""
     graph = as_graph(expression)
+    if command is not None:
+        graph.single(command)
     point = {k: float(v) for k, v in point.items()}
     warnings = check_point(graph.variables, point)
     wrt_text = ",".join(wrt) if isinstance(wrt, (list, tuple)) else wrt
@@ -57,17 +57,23 @@ def _mode_options(mode: str, options: dict) -> dict:
 def evaluate_at(expression: str | Graph, point: Mapping[str, float]) -> Evaluation:
     """The value of ``expression`` at ``point``."""
     graph, point, _names, warnings = prepare(expression, point, None)
-    value = evaluate(graph.root, point)
-    if value != value:
-        warnings.append("the value is NaN (an operation such as Infinity - Infinity)")
-    elif value in (math.inf, -math.inf):
-        warnings.append("the value overflows the range of a double: it is reported as Infinity")
+    values = graph.evaluate_outputs(point)
+    several = len(values) > 1
+    for name, value in zip(graph.names, values):
+        subject = f"the value of {name}" if several else "the value"
+        if value != value:
+            warnings.append(f"{subject} is NaN (an operation such as Infinity - Infinity)")
+        elif value in (math.inf, -math.inf):
+            warnings.append(
+                f"{subject} overflows the range of a double: it is reported as Infinity"
+            )
     return Evaluation(
         expression=graph.source,
         point=point,
         variables=graph.variables,
-        value=value,
+        value=values[0],
         warnings=warnings,
+        values=dict(zip(graph.names, values)) if several else None,
     )
 
 
@@ -95,8 +101,169 @@ def hessian_at(
     return _run("hessian", expression, point, wrt, mode, options)
 
 
-def _run(kind: str, expression, point, wrt, mode: str, options: dict):
+def jacobian_at(
+    expression: str | Graph,
+    point: Mapping[str, float],
+    *,
+    wrt=None,
+    mode: str = DEFAULT_MODE,
+    **options,
+) -> Jacobian:
+    """The Jacobian of every output of ``expression`` at ``point`` by ``mode``."""
     graph, point, names, warnings = prepare(expression, point, wrt)
+    result = get_backend(mode).jacobian(graph, point, names, **_mode_options(mode, options))
+    result.warnings[:0] = warnings
+    return result
+
+
+_COMMANDS = {"gradient": "grad", "hessian": "hessian"}
+
+
+def _vector(text, names: tuple[str, ...], flag: str, what: str) -> dict[str, float]:
+    """``--direction 1,0.5`` (or a sequence or mapping of numbers) as one
+    number per name of ``names``."""
+    from .parser import parse_constant
+
+    if isinstance(text, Mapping):
+        unknown = [k for k in text if k not in names]
+        if unknown:
+            raise UsageError(f"{flag} names {unknown[0]}, which is not one of {what}")
+        return {n: float(text.get(n, 0.0)) for n in names}
+    if isinstance(text, str):
+        parts = [p.strip() for p in text.split(",")]
+        numbers = [parse_constant(p, flag) for p in parts]
+    else:
+        numbers = [float(v) for v in text]
+    if len(numbers) != len(names):
+        raise UsageError(
+            f"{flag} has {len(numbers)} number{'s' if len(numbers) != 1 else ''}, but there "
+            f"{'are' if len(names) != 1 else 'is'} {len(names)} {what} ({', '.join(names)}); "
+            "give one number for each"
+        )
+    return dict(zip(names, numbers))
+
+
+def jvp_at(expression, point, direction, *, wrt=None, mode: str = DEFAULT_MODE, **options):
+    """The directional derivative J·v of every output along ``direction``
+    (one number per variable of ``wrt``): one forward pass in the modes
+    that have one (forward, dual), else J·v from the mode's Jacobian."""
+    graph, point, names, warnings = prepare(expression, point, wrt)
+    v = _vector(direction, tuple(names), "--direction", "variables")
+    backend = get_backend(mode)
+    given = _mode_options(mode, options)
+    if hasattr(backend, "jvp"):
+        values, product, passes = backend.jvp(graph, point, names, v, **given)
+        note = "one forward pass seeded with the direction"
+        result_warnings: list[str] = []
+    else:
+        full = backend.jacobian(graph, point, names, **given)
+        values = [full.values[f] for f in graph.names]
+        product = {f: _dot(full.jacobian[f], v, names) for f in graph.names}
+        passes, note, result_warnings = (
+            full.evaluations,
+            "the whole Jacobian, times v",
+            full.warnings,
+        )
+    return Directional(
+        kind="jvp",
+        expression=graph.source,
+        mode=mode,
+        point=point,
+        variables=tuple(names),
+        outputs=graph.names,
+        values=dict(zip(graph.names, values)),
+        vector=v,
+        product=product,
+        evaluations=passes,
+        cost_note=note,
+        warnings=warnings + result_warnings,
+    )
+
+
+def vjp_at(expression, point, cotangent, *, wrt=None, mode: str = DEFAULT_MODE, **options):
+    """uᵀ·J for ``cotangent`` u (one number per output): one reverse pass
+    in reverse mode, else uᵀ·J from the mode's Jacobian."""
+    graph, point, names, warnings = prepare(expression, point, wrt)
+    u = _vector(cotangent, graph.names, "--cotangent", "outputs")
+    backend = get_backend(mode)
+    given = _mode_options(mode, options)
+    if hasattr(backend, "vjp"):
+        values, product, passes = backend.vjp(graph, point, names, u, **given)
+        note = "one forward pass, one reverse pass seeded with the cotangent"
+        result_warnings: list[str] = []
+    else:
+        full = backend.jacobian(graph, point, names, **given)
+        values = [full.values[f] for f in graph.names]
+        product = {x: _sum(u[f] * full.jacobian[f][x] for f in graph.names if u[f]) for x in names}
+        passes, note, result_warnings = (
+            full.evaluations,
+            "the whole Jacobian, times u",
+            full.warnings,
+        )
+    return Directional(
+        kind="vjp",
+        expression=graph.source,
+        mode=mode,
+        point=point,
+        variables=tuple(names),
+        outputs=graph.names,
+        values=dict(zip(graph.names, values)),
+        vector=u,
+        product=product,
+        evaluations=passes,
+        cost_note=note,
+        warnings=warnings + result_warnings,
+    )
+
+
+def hvp_at(expression, point, direction, *, wrt=None, mode: str = DEFAULT_MODE, **options):
+    """The Hessian-vector product H·v of the one output: forward over
+    reverse (a constant number of passes) in reverse mode, else H·v from
+    the mode's Hessian."""
+    graph, point, names, warnings = prepare(expression, point, wrt, "hessian --direction")
+    v = _vector(direction, tuple(names), "--direction", "variables")
+    backend = get_backend(mode)
+    given = _mode_options(mode, options)
+    if hasattr(backend, "hvp"):
+        value, product, passes = backend.hvp(graph, point, names, v, **given)
+        note = "forward over reverse: the gradient as graphs, then one dual pass along v"
+        result_warnings: list[str] = []
+    else:
+        full = backend.hessian(graph, point, names, **given)
+        value = full.value
+        product = {a: _dot(full.hessian[a], v, names) for a in names}
+        passes, note, result_warnings = (
+            full.evaluations,
+            "the whole Hessian, times v",
+            full.warnings,
+        )
+    return Directional(
+        kind="hvp",
+        expression=graph.source,
+        mode=mode,
+        point=point,
+        variables=tuple(names),
+        outputs=graph.names,
+        values={graph.names[0]: value},
+        vector=v,
+        product=product,
+        evaluations=passes,
+        cost_note=note,
+        warnings=warnings + result_warnings,
+    )
+
+
+def _dot(row: Mapping[str, float], v: Mapping[str, float], names) -> float:
+    """Σ row[x]·v[x], where a zero component contributes nothing (0·∞ = 0)."""
+    return _sum(row[x] * v[x] for x in names if v[x])
+
+
+def _sum(terms) -> float:
+    return float(sum(terms, 0.0))
+
+
+def _run(kind: str, expression, point, wrt, mode: str, options: dict):
+    graph, point, names, warnings = prepare(expression, point, wrt, _COMMANDS[kind])
     compute = getattr(get_backend(mode), kind)
     result = compute(graph, point, names, **_mode_options(mode, options))
     result.warnings[:0] = warnings
@@ -139,6 +306,7 @@ def derivative_of(
     from .simplify import size
 
     graph = as_graph(expression)
+    graph.single("diff")
     names = [n.strip() for n in wrt.split(",")] if isinstance(wrt, str) else list(wrt)
     if not names or any(not n for n in names):
         raise UsageError("--wrt needs variable names, e.g. --wrt x or --wrt x,y")
@@ -256,6 +424,7 @@ def symbolic_gradient(
 ) -> Derivatives:
     """One symbolic derivative per variable, in order of first appearance."""
     graph = as_graph(expression)
+    graph.single("diff")
     out = Derivatives(
         derivative_of(graph, (name,), stats=stats, form=form) for name in graph.variables
     )

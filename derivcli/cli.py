@@ -21,8 +21,7 @@ import click
 
 from . import __version__
 from .api import MAX_ORDER
-from .backends import DEFAULT_MODE, MODES
-from .backends.numeric import SCHEMES
+from .backends import DEFAULT_MODE, MODE_OPTIONS, MODES
 from .errors import DerivError, UsageError
 from .render import COMPARE_FORMATS, FORMATS
 
@@ -209,12 +208,13 @@ class _Command(click.Command):
 @click.group(cls=_Group, context_settings=CONTEXT)
 @click.version_option(__version__, "-V", "--version", prog_name="derivcli")
 def cli() -> None:
-    """derivcli: values, gradients and Hessians of formulas, six ways.
+    """derivcli: values, gradients, Hessians and Jacobians of formulas, six ways.
 
     \b
       derivcli eval    "x*x*y + y + 2" --at x=3,y=4      # 42
       derivcli grad    "x*x*y + y + 2" --at x=3,y=4      # x: 24, y: 10
       derivcli hessian "x*x*y + y + 2" --at x=3,y=4      # [[8, 6], [6, 0]]
+      derivcli jacobian "x*y, x + y" --at x=1,y=2        # [[2, 1], [1, 1]]
       derivcli diff    "x*x*y + y + 2" --wrt x           # 2*x*y
       derivcli compare "sin(x^2)" --at x=3               # every mode side by side
       derivcli functions                                 # the language
@@ -298,33 +298,19 @@ def _derivative_options(f: Callable) -> Callable:
             show_default=True,
             help="How to differentiate.",
         ),
-        click.option(
-            "--scheme",
-            type=click.Choice(SCHEMES),
-            default=None,
-            help="numeric mode: forward, central or richardson differences [default: richardson].",
-        ),
-        click.option(
-            "--step",
-            type=float,
-            default=None,
-            metavar="H",
-            help="numeric mode: the step h (default: scaled to |x|, never 0).",
-        ),
-        click.option(
-            "--dtype",
-            type=click.Choice(["float64", "float32"]),
-            default=None,
-            help="tensorflow mode: float64 (default) or float32, TensorFlow's own default.",
-        ),
-        click.option(
-            "--digits",
-            type=int,
-            default=None,
-            metavar="N",
-            help="mpmath mode: working precision in decimal digits, 15 to 10000 [default: 50].",
-        ),
     ]
+    # each mode's own options, as the mode module declares them
+    for name, (_mode, option) in MODE_OPTIONS.items():
+        options.append(
+            click.option(
+                "--" + name.replace("_", "-"),
+                name,
+                type=click.Choice(option.choices) if option.choices else option.type,
+                default=None,
+                metavar=option.metavar,
+                help=option.help,
+            )
+        )
     for option in reversed(options):
         f = option(f)
     return f
@@ -391,9 +377,32 @@ def _check_stdin(expression: str | None, at: tuple[str, ...]) -> None:
 def _derivative(
     compute: Callable, expression: str | None, at: tuple[str, ...], fmt: str, options
 ) -> None:
-    """``grad`` and ``hessian``: read the input, compute, print."""
+    """``grad``, ``hessian`` and ``jacobian``: read the input, compute, print."""
     _check_stdin(expression, at)
     _emit(compute(_read_expression(expression), _point(at), **options), fmt)
+
+
+def _product(
+    compute: Callable,
+    vector: str,
+    expression: str | None,
+    at: tuple[str, ...],
+    fmt: str,
+    options,
+) -> None:
+    """``--direction`` / ``--cotangent``: a product with a vector."""
+    _check_stdin(expression, at)
+    _emit(compute(_read_expression(expression), _point(at), vector, **options), fmt)
+
+
+def _direction_option(f: Callable) -> Callable:
+    return click.option(
+        "--direction",
+        metavar="V1,V2,...",
+        default=None,
+        help="A direction v, one number per variable (--wrt order): the product with v "
+        "instead of the whole matrix.",
+    )(f)
 
 
 # ---------------------------------------------------------------------------
@@ -423,6 +432,7 @@ def eval_command(expression: str | None, at: tuple[str, ...], fmt: str) -> None:
 @_expression_argument
 @_at_option
 @_derivative_options
+@_direction_option
 @_format_option
 def grad_command(expression: str | None, at: tuple[str, ...], fmt: str, **options: Any) -> None:
     """The gradient of EXPRESSION at a point.
@@ -434,9 +444,14 @@ def grad_command(expression: str | None, at: tuple[str, ...], fmt: str, **option
       derivcli grad "x*x*y + y + 2" --at x=3,y=4 --mode numeric --scheme forward --step 1e-4
       derivcli grad "sin(x^2)" --at x=3 --format json
       derivcli grad "x*x*y + y + 2" --at x=3,y=4 --wrt y
+      derivcli grad "x^2*y + y" --at x=3,y=4 --direction 1,0.5    # J·v: one forward pass
     """
-    from .api import gradient_at
+    from .api import gradient_at, jvp_at
 
+    direction = options.pop("direction")
+    if direction is not None:
+        _product(jvp_at, direction, expression, at, fmt, options)
+        return
     _derivative(gradient_at, expression, at, fmt, options)
 
 
@@ -444,6 +459,7 @@ def grad_command(expression: str | None, at: tuple[str, ...], fmt: str, **option
 @_expression_argument
 @_at_option
 @_derivative_options
+@_direction_option
 @_format_option
 def hessian_command(expression: str | None, at: tuple[str, ...], fmt: str, **options: Any) -> None:
     """The Hessian (matrix of second derivatives) of EXPRESSION at a point.
@@ -453,10 +469,48 @@ def hessian_command(expression: str | None, at: tuple[str, ...], fmt: str, **opt
       derivcli hessian "x*x*y + y + 2" --at x=3,y=4               # [[8, 6], [6, 0]]
       derivcli hessian "x*x*y + y + 2" --at x=3,y=4 --mode numeric
       derivcli hessian "x*x*y + y + 2" --at x=3,y=4 --format json  # .hessian.x.y
+      derivcli hessian "x^2*y + y" --at x=3,y=4 --direction 1,0   # H·v, forward over reverse
     """
-    from .api import hessian_at
+    from .api import hessian_at, hvp_at
 
+    direction = options.pop("direction")
+    if direction is not None:
+        _product(hvp_at, direction, expression, at, fmt, options)
+        return
     _derivative(hessian_at, expression, at, fmt, options)
+
+
+@cli.command("jacobian", context_settings=CONTEXT)
+@_expression_argument
+@_at_option
+@_derivative_options
+@click.option(
+    "--cotangent",
+    metavar="U1,U2,...",
+    default=None,
+    help="A cotangent u, one number per output: uᵀ·J (one reverse pass) instead of J.",
+)
+@_format_option
+def jacobian_command(expression: str | None, at: tuple[str, ...], fmt: str, **options: Any) -> None:
+    """The Jacobian of EXPRESSION's outputs at a point: outputs down, variables across.
+
+    Outputs are separated by commas at the top level and called f1, f2, ...
+    unless named (u: x*y, v: x + y).
+
+    \b
+    Examples:
+      derivcli jacobian "x*y, x + y, sin(x)" --at x=1,y=2         # 3×2
+      derivcli jacobian "r*cos(t), r*sin(t)" --at r=2,t=pi/3 --mode forward
+      derivcli jacobian "u: x*y, v: x + y" --at x=1,y=2 --format json
+      derivcli jacobian "x*y, x + y" --at x=1,y=2 --cotangent 1,-1  # uᵀ·J: one reverse pass
+    """
+    from .api import jacobian_at, vjp_at
+
+    cotangent = options.pop("cotangent")
+    if cotangent is not None:
+        _product(vjp_at, cotangent, expression, at, fmt, options)
+        return
+    _derivative(jacobian_at, expression, at, fmt, options)
 
 
 @cli.command("diff", context_settings=CONTEXT)
@@ -540,6 +594,11 @@ EXIT_DISAGREE = 4
 )
 @click.option("--hessian", is_flag=True, help="Compare Hessians instead of gradients.")
 @click.option(
+    "--jacobian",
+    is_flag=True,
+    help="Compare Jacobians of every output (forward vs reverse cost, measured).",
+)
+@click.option(
     "--wrt",
     metavar="X,Y,...",
     help="Variables to differentiate by, in this order (default: all, "
@@ -564,6 +623,7 @@ def compare_command(
     at: tuple[str, ...],
     modes: str,
     hessian: bool,
+    jacobian: bool,
     wrt: str | None,
     check: bool,
     tolerance: float | None,
@@ -581,6 +641,7 @@ def compare_command(
       derivcli compare "x*x*y + y + 2" --at x=3,y=4
       derivcli compare "sin(x^2)" --at x=3 --modes numeric,dual,reverse
       derivcli compare "x*x*y + y + 2" --at x=3,y=4 --hessian
+      derivcli compare "x*y, x + y, sin(x)" --at x=1,y=2 --jacobian
       derivcli compare "x*x*y + y + 2" --at x=3,y=4 --format json
       derivcli compare "x*x*y + y + 2" --at x=3,y=4 --check --tolerance 1e-9
 
@@ -600,6 +661,7 @@ def compare_command(
         modes=parse_modes(modes),
         wrt=wrt,
         hessian=hessian,
+        jacobian=jacobian,
         tolerance=tolerance,
     )
     _emit(result, fmt)

@@ -65,43 +65,12 @@ TIME_TARGET = 0.2
 #: no more timed runs once the warm-up and the runs so far take this long
 TIME_BUDGET = 3.0
 
-#: what one unit of each mode's cost is: (singular, plural)
-COST_UNITS = {
-    "numeric": ("f eval", "f evals"),
-    "forward": ("pass", "passes"),
-    "dual": ("pass", "passes"),
-    "reverse": ("pass", "passes"),
-    "tensorflow": ("pass", "passes"),
-    "mpmath": ("pass", "passes"),
-}
+#: what one unit of each mode's cost is, and how it arises per kind of
+#: result: built from what each mode module declares
+COST_UNITS = backends.COST_UNITS
+COST_NOTES = backends.COST_NOTES
 
-#: how each mode's cost arises, for n variables
-COST_NOTES = {
-    "gradient": {
-        "numeric": "f at the point, then 2 evaluations per variable for each step "
-        "of Richardson's extrapolation: grows with n",
-        "forward": "one symbolic forward pass per variable: n passes",
-        "dual": "one plain pass, then one dual-number pass per variable: n + 1 passes",
-        "reverse": "one forward and one backward pass, whatever n",
-        "tensorflow": "one taped forward pass and one backward pass, whatever n",
-        "mpmath": "one symbolic forward pass per variable (n), the graphs then "
-        "evaluated in 50 and 70 digits",
-    },
-    "hessian": {
-        "numeric": "the gradient's evaluations, then 2 to 4 per pair of variables "
-        "for each step: grows with n^2",
-        "forward": "forward over forward: n passes, then one per pair i <= j",
-        "dual": "one plain pass, then one hyper-dual pass per pair i <= j",
-        "reverse": "forward and backward (2), the gradient as graphs (1), "
-        "then one backward pass per variable: n + 3",
-        "tensorflow": "taped forward and backward pass, then one backward pass "
-        "per gradient entry: n + 2",
-        "mpmath": "forward over forward (n, then one per pair i <= j), the graphs "
-        "evaluated in 50 and 70 digits",
-    },
-}
-
-KINDS = ("gradient", "hessian")
+KINDS = ("gradient", "hessian", "jacobian")
 
 
 def parse_modes(text: str) -> tuple[str, ...]:
@@ -222,18 +191,20 @@ def import_seconds(backend: Any) -> float | None:
 
 
 def _entries(result: Gradient | Hessian, kind: str, wrt: tuple[str, ...]) -> dict:
-    if kind == "hessian":
-        return {(a, b): float(result.hessian[a][b]) for a in wrt for b in wrt}
-    return {(name,): float(result.gradient[name]) for name in wrt}
+    """Every entry of the result, keyed as :data:`EntryKey`."""
+    return {key: float(v) for key, v in result.entries.items()}
 
 
-def _estimates(result: Gradient | Hessian, kind: str, wrt: tuple[str, ...]) -> dict:
-    estimate = result.error_estimate
-    if estimate is None:
-        return {}
-    if kind == "hessian":
-        return {(a, b): estimate[a][b] for a in wrt for b in wrt}
-    return {(name,): estimate[name] for name in wrt}
+def _nested(entries: dict) -> dict:
+    """Entries keyed ``(x,)`` or ``(a, b)`` as the JSON contract nests them:
+    ``{x: v}`` or ``{a: {b: v}}``."""
+    out: dict = {}
+    for key, v in entries.items():
+        if len(key) == 1:
+            out[key[0]] = v
+        else:
+            out.setdefault(key[0], {})[key[1]] = v
+    return out
 
 
 def _cost(mode: str, evaluations: int | None) -> str:
@@ -260,11 +231,8 @@ def _measure(
     shares it; the comparison warns about it once)."""
     row.value = float(result.value)
     row.entries = _entries(result, kind, wrt)
-    if kind == "hessian":
-        row.hessian = {a: {b: row.entries[a, b] for b in wrt} for a in wrt}
-    else:
-        row.gradient = {name: row.entries[(name,)] for name in wrt}
-    estimates = _estimates(result, kind, wrt)
+    setattr(row, kind, _nested(row.entries))  # row.gradient, row.hessian, row.jacobian
+    estimates = getattr(result, "estimates", {})
     pairs: list[tuple[EntryKey, float, float]] = [((), row.value, float(reference.value))]
     pairs += [(key, v, reference_entries[key]) for key, v in row.entries.items()]
     flagged = getattr(result, "unreliable", [])
@@ -297,6 +265,7 @@ def compare(
     modes: tuple[str, ...] | str = "all",
     wrt: Any = None,
     hessian: bool = False,
+    jacobian: bool = False,
     tolerance: float | None = None,
     backend_for: Callable[[str], Any] | None = None,
 ) -> Comparison:
@@ -311,11 +280,14 @@ def compare(
         modes = parse_modes(modes)
     tolerance = check_tolerance(tolerance)
     lookup = backend_for or backends.get_backend
-    kind = "hessian" if hessian else "gradient"
-    graph, point, names, warnings = prepare(expression, point, wrt)
+    if hessian and jacobian:
+        raise UsageError("--hessian and --jacobian compare different things; give one of them")
+    kind = "jacobian" if jacobian else "hessian" if hessian else "gradient"
+    command = None if jacobian else "compare" + (" --hessian" if hessian else "")
+    graph, point, names, warnings = prepare(expression, point, wrt, command)
 
     def computation(backend: Any) -> Callable[[], Any]:
-        method = backend.hessian if hessian else backend.gradient
+        method = getattr(backend, kind)
         return lambda: method(graph, point, names)
 
     reference_mode = REFERENCE
@@ -341,7 +313,7 @@ def compare(
     reference_entries = _entries(reference, kind, names)
     from .graph import evaluate
 
-    float_value = float(evaluate(graph.root, point, strict=False))
+    float_value = float(evaluate(graph.outputs[0], point, strict=False))
     exact_value = float(reference.value)
     if not _same(float_value, exact_value):
         warnings.append(
@@ -350,11 +322,13 @@ def compare(
             " rounding in the formula itself, shared by every float mode; no mode is "
             "blamed for it"
         )
-    if hessian:
+    if hessian or jacobian:
         zeros = [tuple(pair) for pair in reference.structural_zeros]
     else:
         zeros = [(name,) for name in reference.structural_zeros]
 
+    if hessian:  # the gradient graphs that warnings read: built once, before any timing
+        backends.program_gradient_graphs(graph, tuple(names))
     rows = []
     for mode in modes:
         row = ModeComparison(mode=mode, cost_note=COST_NOTES[kind].get(mode, ""))

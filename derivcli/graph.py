@@ -18,6 +18,7 @@ import math
 import weakref
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from .errors import DomainError, MissingValue
@@ -355,18 +356,81 @@ def domain_error(node: Node, point: Mapping[str, Any], reason: str) -> DomainErr
 
 
 @dataclass(frozen=True)
-class Graph:
-    """A parsed expression: its root node, its variables and its source text.
+class Program:
+    """A parsed expression: the hash-consed DAG of its outputs, its variables
+    and its source text, plus (computed once, on first use) the flat
+    topological list of ``steps`` that every mode's loop runs over.
 
-    ``variables`` are in order of first appearance in the text.
+    ``outputs`` holds one node per top-level output (``"x*y, x + y"`` has
+    two), ``names`` their names (``f1``, ``f2`` ... unless written
+    ``u: x*y``); ``variables`` are in order of first appearance in the text.
+    A one-output program is what commands such as ``grad`` take: its
+    ``root`` is that output.
     """
 
-    root: Node
+    outputs: tuple[Node, ...]
+    names: tuple[str, ...]
     variables: tuple[str, ...]
     source: str
 
+    @classmethod
+    def of(cls, roots, source: str, names=None) -> Program:
+        """The program of ``roots`` (a node or nodes) with default names."""
+        roots = (roots,) if isinstance(roots, Node) else tuple(roots)
+        if names is None:
+            names = default_names(len(roots))
+        variables: dict[str, None] = {}
+        for root in roots:
+            variables.update(dict.fromkeys(variables_of(root)))
+        return cls(roots, tuple(names), tuple(variables), source)
+
+    @property
+    def root(self) -> Node:
+        """The one output (a ``UsageError`` when there are several)."""
+        if len(self.outputs) != 1:
+            self.single("this command")
+        return self.outputs[0]
+
+    def single(self, command: str) -> Node:
+        """The one output, or a usage error that says what to use instead."""
+        if len(self.outputs) == 1:
+            return self.outputs[0]
+        from .errors import UsageError
+
+        m = len(self.outputs)
+        raise UsageError(
+            f"{command} needs one output; EXPRESSION has {m} ({', '.join(self.names)}): "
+            "use jacobian, or give one output"
+        )
+
+    @cached_property
+    def steps(self) -> list[Node]:
+        """Every node of the outputs, children before parents (computed once)."""
+        return topo_order(self.outputs)
+
+    def output(self, name: str) -> Node:
+        return self.outputs[self.names.index(name)]
+
+    @cached_property
+    def reaches(self) -> dict[str, frozenset[str]]:
+        """The variables each output depends on, by output name: an entry
+        (output, variable) outside it is a structural zero."""
+        return {n: frozenset(variables_of(o)) for n, o in zip(self.names, self.outputs)}
+
     def __str__(self) -> str:
-        return to_infix(self.root)
+        return ", ".join(to_infix(o) for o in self.outputs)
 
     def evaluate(self, point: Mapping[str, Any], *, strict: bool = True) -> Any:
         return evaluate(self.root, point, strict=strict)
+
+    def evaluate_outputs(self, point: Mapping[str, Any], *, strict: bool = True) -> list:
+        values = evaluate_all(self.steps, point, strict=strict)
+        return [values[o] for o in self.outputs]
+
+
+#: the single-output program under its original name
+Graph = Program
+
+
+def default_names(m: int) -> tuple[str, ...]:
+    return tuple(f"f{i}" for i in range(1, m + 1))

@@ -10,7 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from .errors import ParseError, UnknownFunction
-from .graph import Graph, Node, const, make, var, variables_of
+from .graph import Graph, Node, Program, const, make, var
 from .primitives import CONSTANTS, FUNCTIONS, PRIMITIVES, ArityError, call
 
 GRAMMAR_NAME = "expr.lark"
@@ -61,6 +61,16 @@ class _Builder:
             return call(text, args, make)
         except ArityError as exc:
             raise ParseError(str(exc), _caret_detail(token)) from None
+
+    def output(self, children: list) -> tuple:
+        return (None, children[0])
+
+    def named_output(self, children: list) -> tuple:
+        token, node = children
+        return (token, node)
+
+    def start(self, children: list) -> list:
+        return list(children)
 
     def arguments(self, children: list) -> list:
         return list(children)
@@ -151,6 +161,11 @@ _OPERAND_START = {"NUMBER", "NAME", "LPAR"}
 
 
 def _expected_text(expected: set[str]) -> str:
+    # a top-level ',' (another output) or ':' (a named output) is always
+    # possible at the end; naming it would only hide the useful words
+    expected = set(expected) - {"COLON"}
+    if "$END" in expected:
+        expected.discard("COMMA")
     if _OPERAND_START <= expected:
         return "expected a number, a name, '(' or a function"
     items = []
@@ -215,7 +230,7 @@ def parse(text: str) -> Graph:
         raise ParseError("the expression is empty; give a formula such as 'x*x*y + y + 2'")
     _source[0] = text
     try:
-        root = _parser().parse(text)
+        outputs = _parser().parse(text)
     except UnexpectedInput as exc:
         raise _lark_error(text, exc) from None
     except VisitError as exc:  # pragma: no cover - depends on lark's wrapping
@@ -224,7 +239,22 @@ def parse(text: str) -> Graph:
         raise
     finally:
         _source[0] = ""
-    return Graph(root=root, variables=tuple(variables_of(root)), source=text)
+    return _program(text, outputs)
+
+
+def _program(text: str, outputs: list) -> Program:
+    """The parsed outputs as a program: unnamed ones are f1..fm by position,
+    and a name is given once."""
+    names: list[str] = []
+    for i, (token, _node) in enumerate(outputs, start=1):
+        name = f"f{i}" if token is None else str(token)
+        if name in names:
+            detail = _caret(text, token.line, token.column) if token is not None else ""
+            raise ParseError(
+                f"the output name {name} is given twice; give each output its own name", detail
+            )
+        names.append(name)
+    return Program.of([node for _token, node in outputs], text, names)
 
 
 def parse_constant(text: str, what: str) -> float:
@@ -235,6 +265,8 @@ def parse_constant(text: str, what: str) -> float:
         graph = parse(text)
     except ParseError as exc:
         raise ParseError(f"{what}: '{text}' is not a number ({exc.message})") from None
+    if len(graph.outputs) != 1:
+        raise ParseError(f"{what}: '{text}' is not a number (it has {len(graph.outputs)} outputs)")
     if graph.variables:
         raise ParseError(
             f"{what}: '{text}' is not a number (it names {graph.variables[0]}); "

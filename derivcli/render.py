@@ -15,7 +15,7 @@ import sys
 from typing import Any
 
 from .numbers import error_text, json_number, shorten, text_number
-from .results import Comparison, Derivative, Evaluation, Gradient, Hessian
+from .results import Comparison, Derivative, Directional, Evaluation, Gradient, Hessian, Jacobian
 
 FORMATS = ("table", "json", "csv", "value")
 #: compare has no single list of numbers to print
@@ -26,60 +26,96 @@ def _numbers(mapping: dict[str, Any]) -> dict[str, Any]:
     return {k: _numbers(v) if isinstance(v, dict) else json_number(v) for k, v in mapping.items()}
 
 
-def to_dict(result: Evaluation | Gradient | Hessian) -> dict[str, Any]:
+def to_dict(result: Any) -> dict[str, Any]:
     """The JSON object of a result (keys as in DESIGN.md's contract)."""
+    return _renderer(_JSON, result)(result)
+
+
+def _renderer(table: dict, result: Any) -> Any:
+    """The renderer of ``result``'s kind (an evaluation of several outputs
+    is its own kind)."""
+    kind = type(result)
+    if kind is Evaluation and result.values is not None:
+        kind = "evaluations"
+    return table[kind]
+
+
+def _evaluation_dict(result: Evaluation) -> dict[str, Any]:
+    return {
+        "expression": result.expression,
+        "mode": result.mode,
+        "point": _numbers(result.point),
+        "variables": list(result.variables),
+        "value": json_number(result.value),
+        "warnings": list(result.warnings),
+    }
+
+
+def _derivatives_dict(result: Gradient | Hessian) -> dict[str, Any]:
+    """Gradient and Hessian: the value, the gradient, the Hessian if there
+    is one, then what every derivative result reports."""
     out: dict[str, Any] = {
         "expression": result.expression,
         "mode": result.mode,
         "point": _numbers(result.point),
         "variables": list(result.variables),
         "value": json_number(result.value),
+        "gradient": _numbers(result.gradient),
     }
-    if isinstance(result, (Gradient, Hessian)):
-        out["gradient"] = _numbers(result.gradient)
     if isinstance(result, Hessian):
         out["hessian"] = _numbers(result.hessian)
-    if isinstance(result, (Gradient, Hessian)):
-        if result.error_estimate is not None:
-            out["error_estimate"] = _numbers(result.error_estimate)
-        out["structural_zeros"] = [
-            list(z) if isinstance(z, tuple) else z for z in result.structural_zeros
-        ]
-        out["evaluations"] = result.evaluations
-        if result.digits is not None:  # mpmath mode: every digit, as text
-            out["digits"] = result.digits
+    if result.error_estimate is not None:
+        out["error_estimate"] = _numbers(result.error_estimate)
+    out["structural_zeros"] = [
+        list(z) if isinstance(z, tuple) else z for z in result.structural_zeros
+    ]
+    out["evaluations"] = result.evaluations
+    if result.digits is not None:  # mpmath mode: every digit, as text
+        out["digits"] = result.digits
     out["warnings"] = list(result.warnings)
     return out
 
 
-def to_json(result: Evaluation | Gradient | Hessian) -> str:
-    if isinstance(result, Comparison):
-        return json.dumps(comparison_to_dict(result), allow_nan=False, ensure_ascii=False)
+def to_json(result: Any) -> str:
     return json.dumps(to_dict(result), allow_nan=False, ensure_ascii=False)
 
 
-def to_csv(result: Evaluation | Gradient | Hessian) -> str:
-    """CSV: ``value``; ``variable,derivative``; or the Hessian as a matrix."""
+def to_csv(result: Any) -> str:
+    """CSV: ``value``; ``variable,derivative``; a matrix (Hessian, Jacobian);
+    one row per entry of a product; one row per mode and entry (compare)."""
     if isinstance(result, Comparison):
         return comparison_to_csv(result)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    if isinstance(result, Hessian):
-        writer.writerow(["variable", *result.variables])
-        for a in result.variables:
-            writer.writerow([a, *(text_number(result.hessian[a][b]) for b in result.variables)])
-    elif isinstance(result, Gradient):
-        numeric = result.error_estimate is not None
-        writer.writerow(["variable", "derivative", *(["error_estimate"] if numeric else [])])
-        for name in result.variables:
-            row = [name, text_number(result.gradient[name])]
-            if numeric:
-                row.append(text_number(result.error_estimate[name]))
-            writer.writerow(row)
-    else:
-        writer.writerow(["value"])
-        writer.writerow([text_number(result.value)])
+    _renderer(_CSV, result)(result, writer)
     return buffer.getvalue()
+
+
+def _evaluation_csv(result: Evaluation, writer: Any) -> None:
+    writer.writerow(["value"])
+    writer.writerow([text_number(result.value)])
+
+
+def _evaluations_csv(result: Evaluation, writer: Any) -> None:
+    writer.writerow(["output", "value"])
+    for name, v in result.values.items():
+        writer.writerow([name, text_number(v)])
+
+
+def _gradient_csv(result: Gradient, writer: Any) -> None:
+    numeric = result.error_estimate is not None
+    writer.writerow(["variable", "derivative", *(["error_estimate"] if numeric else [])])
+    for name in result.variables:
+        row = [name, text_number(result.gradient[name])]
+        if numeric:
+            row.append(text_number(result.error_estimate[name]))
+        writer.writerow(row)
+
+
+def _hessian_csv(result: Hessian, writer: Any) -> None:
+    writer.writerow(["variable", *result.variables])
+    for a in result.variables:
+        writer.writerow([a, *(text_number(result.hessian[a][b]) for b in result.variables)])
 
 
 DIFF_FORMATS = ("infix", "latex", "json")
@@ -252,15 +288,17 @@ def _hessian_table(cells: dict[str, dict[str, str]], names: list[str]) -> Any:
 
 
 def _print_hessian(page: _Page, result: Hessian) -> None:
+    _print_matrix(page, _hessian_cells(result), list(result.variables), list(result.variables))
+
+
+def _print_matrix(page: _Page, cells: dict, rows: list[str], names: list[str]) -> None:
     """The matrix; when it is wider than the page, blocks of columns; when
     one column does not fit, one ``row,column: value`` line per entry."""
     from rich.cells import cell_len
 
-    names = list(result.variables)
-    cells = _hessian_cells(result)
     # a column is as wide as its widest cell; rich adds a fixed amount per
     # table and per column, measured once on a one- and a two-column table
-    width = {b: max(cell_len(b), *(cell_len(cells[a][b]) for a in names)) for b in names}
+    width = {b: max(cell_len(b), *(cell_len(cells[a][b]) for a in rows)) for b in names}
     one, two = names[0], names[-1]
     base = page.measure(_hessian_table(cells, [one])) - width[one]
     per_column = page.measure(_hessian_table(cells, [one, two])) - width[one] - width[two] - base
@@ -276,7 +314,7 @@ def _print_hessian(page: _Page, result: Hessian) -> None:
             blocks.append([name])
             used = base + width[name]
         else:
-            for a in names:
+            for a in rows:
                 for b in names:
                     page.line(f"{a},{b}: {cells[a][b]}")
             return
@@ -313,46 +351,49 @@ def _print_gradient(page: _Page, result: Gradient) -> None:
         page.line(f"{name}: {text}" + (f" ± {error}" if numeric else ""))
 
 
-def table_text(result: Evaluation | Gradient | Hessian | Comparison, file: Any = None) -> str:
+def table_text(result: Any, file: Any = None) -> str:
     """The table of a result for people, as text for ``file`` (stdout): a
     title line, the table (or a layout that fits the width: every digit is
     always printed) and note lines. Colors only for a terminal (and never
     with ``NO_COLOR``); no line ends in spaces."""
     page = _Page(file)
-    if isinstance(result, Comparison):
-        _print_comparison(page, result)
-        return page.text()
-    notes = [f"value {text_number(result.value)}"]
-    if isinstance(result, (Gradient, Hessian)):
-        kind = "Hessian" if isinstance(result, Hessian) else "Gradient"
-        page.line(_title(kind, result), style="bold")
-        if not result.variables:
-            what = "gradient" if kind == "Gradient" else "Hessian"
-            page.line(
-                f"no variables: {shorten(result.expression)} is a constant; its {what} is empty"
-            )
-        elif isinstance(result, Hessian):
-            _print_hessian(page, result)
-        else:
-            _print_gradient(page, result)
-        if result.structural_zeros:
-            notes.append(
-                "(none): the variable does not reach that derivative"
-                if isinstance(result, Hessian)
-                else "(none): the variable does not reach the expression"
-            )
-    else:
-        page.line(_title("Value", result), style="bold")
-        table = _table(("value", "right"))
-        table.add_row(text_number(result.value))
-        if page.fits(table):
-            page.print(table)
-        else:
-            page.line(f"value: {text_number(result.value)}")
-        notes = []
-    for note in notes:
-        page.line(note)
+    _renderer(_TABLE, result)(page, result)
     return page.text()
+
+
+def _print_evaluation(page: _Page, result: Evaluation) -> None:
+    page.line(_title("Value", result), style="bold")
+    table = _table(("value", "right"))
+    table.add_row(text_number(result.value))
+    if page.fits(table):
+        page.print(table)
+    else:
+        page.line(f"value: {text_number(result.value)}")
+
+
+def _print_derivatives(
+    page: _Page, result: Gradient | Hessian, kind: str, body: Any, zeros_note: str
+) -> None:
+    """Gradient and Hessian: title, the numbers (``body``), notes."""
+    page.line(_title(kind, result), style="bold")
+    if not result.variables:
+        what = "gradient" if kind == "Gradient" else "Hessian"
+        page.line(f"no variables: {shorten(result.expression)} is a constant; its {what} is empty")
+    else:
+        body(page, result)
+    page.line(f"value {text_number(result.value)}")
+    if result.structural_zeros:
+        page.line(zeros_note)
+
+
+def _print_gradient_result(page: _Page, result: Gradient) -> None:
+    note = "(none): the variable does not reach the expression"
+    _print_derivatives(page, result, "Gradient", _print_gradient, note)
+
+
+def _print_hessian_result(page: _Page, result: Hessian) -> None:
+    note = "(none): the variable does not reach that derivative"
+    _print_derivatives(page, result, "Hessian", _print_hessian, note)
 
 
 def print_table(result: Evaluation | Gradient | Hessian | Comparison, file: Any = None) -> None:
@@ -362,17 +403,183 @@ def print_table(result: Evaluation | Gradient | Hessian | Comparison, file: Any 
     target.flush()
 
 
-def to_values(result: Evaluation | Gradient | Hessian) -> str:
+def to_values(result: Any) -> str:
     """``--format value``: just the numbers, one per line, for
-    ``v=$(derivcli eval "2+2")``: the value; the gradient in ``--wrt``
-    order; the Hessian row by row."""
-    if isinstance(result, Hessian):
-        numbers = [result.hessian[a][b] for a in result.variables for b in result.variables]
-    elif isinstance(result, Gradient):
-        numbers = [result.gradient[name] for name in result.variables]
+    ``v=$(derivcli eval "2+2")``: the value (each output's); the gradient in
+    ``--wrt`` order; the Hessian and the Jacobian row by row; a product's
+    entries."""
+    return "".join(text_number(v) + "\n" for v in _renderer(_VALUES, result)(result))
+
+
+# ---------------------------------------------------------------------------
+# Renderers of the results with several outputs, by result type
+
+
+def _evaluations_dict(result: Evaluation) -> dict[str, Any]:
+    return {
+        "expression": result.expression,
+        "mode": result.mode,
+        "point": _numbers(result.point),
+        "variables": list(result.variables),
+        "outputs": list(result.values),
+        "values": _numbers(result.values),
+        "warnings": list(result.warnings),
+    }
+
+
+def _print_evaluations(page: _Page, result: Evaluation) -> None:
+    page.line(_title("Values", result), style="bold")
+    table = _table(("output", "bold"), ("value", "right"))
+    for name, v in result.values.items():
+        table.add_row(name, text_number(v))
+    if page.fits(table):
+        page.print(table)
     else:
-        numbers = [result.value]
-    return "".join(text_number(v) + "\n" for v in numbers)
+        for name, v in result.values.items():
+            page.line(f"{name}: {text_number(v)}")
+
+
+def _jacobian_dict(result: Jacobian) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "expression": result.expression,
+        "mode": result.mode,
+        "point": _numbers(result.point),
+        "variables": list(result.variables),
+        "outputs": list(result.outputs),
+        "values": _numbers(result.values),
+        "jacobian": _numbers(result.jacobian),
+    }
+    if result.error_estimate is not None:
+        out["error_estimate"] = _numbers(result.error_estimate)
+    out["structural_zeros"] = [list(z) for z in result.structural_zeros]
+    out["evaluations"] = result.evaluations
+    if result.digits is not None:
+        out["digits"] = result.digits
+    out["warnings"] = list(result.warnings)
+    return out
+
+
+def _jacobian_csv(result: Jacobian, writer: Any) -> None:
+    writer.writerow(["output", *result.variables])
+    for f in result.outputs:
+        writer.writerow([f, *(text_number(result.jacobian[f][x]) for x in result.variables)])
+
+
+def _values_text(values: dict[str, float]) -> str:
+    return ", ".join(f"{name} = {text_number(v)}" for name, v in values.items())
+
+
+def _print_jacobian(page: _Page, result: Jacobian) -> None:
+    page.line(_title("Jacobian", result), style="bold")
+    zeros = set(result.structural_zeros)
+    errors = result.error_estimate
+    if not result.variables:
+        page.line(f"no variables: {shorten(result.expression)} is constant; its Jacobian is empty")
+    else:
+        cells: dict[str, dict[str, str]] = {}
+        for f in result.outputs:
+            row = cells[f] = {}
+            for x in result.variables:
+                text = text_number(result.jacobian[f][x])
+                if (f, x) in zeros:
+                    text += NONE_MARK
+                if errors is not None:
+                    text += f" ± {error_text(errors[f][x])}"
+                row[x] = text
+        _print_matrix(page, cells, list(result.outputs), list(result.variables))
+    page.line(f"values {_values_text(result.values)}")
+    if zeros:
+        page.line("(none): the variable does not reach that output")
+
+
+_PRODUCTS = {
+    # kind: (title, the vector's name, the product's name, JSON key, rows are)
+    "jvp": ("Directional derivative", "direction", "J·v", "directional", "output"),
+    "vjp": ("Vector-Jacobian product", "cotangent", "uᵀ·J", "vjp", "variable"),
+    "hvp": ("Hessian-vector product", "direction", "H·v", "hvp", "variable"),
+}
+
+
+def _directional_dict(result: Directional) -> dict[str, Any]:
+    _title_text, vector, _name, key, _rows = _PRODUCTS[result.kind]
+    out: dict[str, Any] = {
+        "expression": result.expression,
+        "mode": result.mode,
+        "point": _numbers(result.point),
+        "variables": list(result.variables),
+        "outputs": list(result.outputs),
+    }
+    if result.kind == "hvp":
+        out["value"] = json_number(result.value)
+    else:
+        out["values"] = _numbers(result.values)
+    out[vector] = _numbers(result.vector)
+    out[key] = _numbers(result.product)
+    out["evaluations"] = result.evaluations
+    out["warnings"] = list(result.warnings)
+    return out
+
+
+def _directional_csv(result: Directional, writer: Any) -> None:
+    _title_text, _vector, _name, key, rows = _PRODUCTS[result.kind]
+    writer.writerow([rows, key])
+    for name, v in result.product.items():
+        writer.writerow([name, text_number(v)])
+
+
+def _print_directional(page: _Page, result: Directional) -> None:
+    title, vector, name, _key, rows = _PRODUCTS[result.kind]
+    numbers = ", ".join(text_number(v) for v in result.vector.values())
+    page.line(_title(title, result), style="bold")
+    page.line(f"{vector} ({', '.join(result.vector)}) = ({numbers})")
+    table = _table((rows, "bold"), (name, "right"))
+    for key, v in result.product.items():
+        table.add_row(key, text_number(v))
+    if page.fits(table):
+        page.print(table)
+    else:
+        for key, v in result.product.items():
+            page.line(f"{key}: {text_number(v)}")
+    page.line(f"values {_values_text(result.values)}")
+    unit = "pass" if result.evaluations == 1 else "passes"
+    if result.mode == "numeric":
+        unit = "f eval" if result.evaluations == 1 else "f evals"
+    page.line(f"cost: {result.evaluations} {unit} ({result.cost_note})")
+
+
+#: one renderer per kind of result and format
+_JSON: dict[Any, Any] = {
+    Evaluation: _evaluation_dict,
+    "evaluations": _evaluations_dict,
+    Gradient: _derivatives_dict,
+    Hessian: _derivatives_dict,
+    Jacobian: _jacobian_dict,
+    Directional: _directional_dict,
+}
+_CSV: dict[Any, Any] = {
+    Evaluation: _evaluation_csv,
+    "evaluations": _evaluations_csv,
+    Gradient: _gradient_csv,
+    Hessian: _hessian_csv,
+    Jacobian: _jacobian_csv,
+    Directional: _directional_csv,
+}
+_TABLE: dict[Any, Any] = {
+    Evaluation: _print_evaluation,
+    "evaluations": _print_evaluations,
+    Gradient: _print_gradient_result,
+    Hessian: _print_hessian_result,
+    Jacobian: _print_jacobian,
+    Directional: _print_directional,
+}
+_VALUES: dict[Any, Any] = {
+    Evaluation: lambda r: [r.value],
+    "evaluations": lambda r: list(r.values.values()),
+    Gradient: lambda r: [r.gradient[x] for x in r.variables],
+    Hessian: lambda r: [r.hessian[a][b] for a in r.variables for b in r.variables],
+    Jacobian: lambda r: [r.jacobian[f][x] for f in r.outputs for x in r.variables],
+    Directional: lambda r: list(r.product.values()),
+}
 
 
 # ---------------------------------------------------------------------------
@@ -400,10 +607,7 @@ def comparison_to_dict(result: Comparison) -> dict[str, Any]:
             modes.append({"mode": row.mode, "failed": row.failed, "agrees": False})
             continue
         item: dict[str, Any] = {"mode": row.mode, "value": json_number(row.value)}
-        if result.kind == "hessian":
-            item["hessian"] = _numbers(row.hessian or {})
-        else:
-            item["gradient"] = _numbers(row.gradient or {})
+        item[result.kind] = _numbers(getattr(row, result.kind) or {})
         item["max_abs_error"] = json_number(row.max_abs_error)
         item["max_ulp_error"] = json_number(row.max_ulp_error)
         item["seconds"] = row.seconds
@@ -556,7 +760,7 @@ def _print_comparison(page: _Page, result: Comparison) -> None:
         cells.append(Text(row.cost))
         table.add_row(row.mode, *cells)
 
-    kind = "Hessian" if result.kind == "hessian" else "Gradient"
+    kind = result.kind.capitalize()
     where = _where(result.point)
     title = f"{kind} of {shorten(result.expression)}{' at ' + where if where else ''}"
     page.line(f"{title}: every mode against {result.reference}", style="bold")
@@ -609,3 +813,7 @@ def _print_comparison(page: _Page, result: Comparison) -> None:
 def print_comparison(result: Comparison, file: Any = None) -> None:
     """The comparison table written to ``file`` (stdout)."""
     print_table(result, file)
+
+
+_JSON[Comparison] = comparison_to_dict
+_TABLE[Comparison] = _print_comparison

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 @dataclass
 class Evaluation:
-    """The value of an expression at a point."""
+    """The value of an expression at a point (of each output, for several)."""
 
     expression: str
     point: dict[str, float]
@@ -16,6 +16,8 @@ class Evaluation:
     value: float
     mode: str | None = None
     warnings: list[str] = field(default_factory=list)
+    #: several outputs: every output's value by name (``value`` is the first)
+    values: dict[str, float] | None = None
 
 
 @dataclass
@@ -55,6 +57,22 @@ class Gradient:
     #: trust the entry (each also has a warning)
     unreliable: list[str] = field(default_factory=list)
 
+    @property
+    def entries(self) -> dict[tuple[str, ...], float]:
+        """Every derivative keyed by entry: ``(x,)``."""
+        return {(x,): self.gradient[x] for x in self.variables}
+
+    @property
+    def jacobian(self) -> dict[str, dict[str, float]]:
+        """The one-row Jacobian of the one output ``f1``."""
+        return {"f1": dict(self.gradient)}
+
+    @property
+    def estimates(self) -> dict[tuple[str, ...], float]:
+        """The error estimate of every entry (numeric mode), keyed as :attr:`entries`."""
+        e = self.error_estimate
+        return {} if e is None else {(x,): e[x] for x in self.variables}
+
 
 @dataclass
 class Hessian:
@@ -77,6 +95,99 @@ class Hessian:
     #: numeric mode: the entries (variable or pair of variables) whose error
     #: estimate is too large to trust (each also has a warning)
     unreliable: list = field(default_factory=list)
+
+    @property
+    def entries(self) -> dict[tuple[str, ...], float]:
+        """Every second derivative keyed by entry: ``(x, y)``."""
+        return {(a, b): self.hessian[a][b] for a in self.variables for b in self.variables}
+
+    @property
+    def estimates(self) -> dict[tuple[str, ...], float]:
+        """The error estimate of every entry (numeric mode), keyed as :attr:`entries`."""
+        e = self.error_estimate
+        names = self.variables
+        return {} if e is None else {(a, b): e[a][b] for a in names for b in names}
+
+
+@dataclass
+class Jacobian:
+    """Values and first derivatives of every output: ``jacobian[f][x]`` is
+    d f / d x, outputs down (``outputs``, in program order), variables
+    across (``variables``). Keyed by entry (output, variable) in
+    :attr:`entries`; the one-output case is a gradient (:attr:`gradient`)."""
+
+    expression: str
+    mode: str
+    point: dict[str, float]
+    variables: tuple[str, ...]
+    outputs: tuple[str, ...]
+    values: dict[str, float]
+    jacobian: dict[str, dict[str, float]]
+    error_estimate: dict[str, dict[str, float]] | None = None
+    #: entries (output, variable) where the variable does not reach the output
+    structural_zeros: list[tuple[str, str]] = field(default_factory=list)
+    evaluations: int | None = None
+    warnings: list[str] = field(default_factory=list)
+    digits: dict | None = None
+    #: numeric mode: entries (output, variable) too uncertain to trust
+    unreliable: list = field(default_factory=list)
+
+    @property
+    def entries(self) -> dict[tuple[str, str], float]:
+        """Every derivative keyed by entry: ``(output, x)``."""
+        return {(f, x): self.jacobian[f][x] for f in self.outputs for x in self.variables}
+
+    @property
+    def estimates(self) -> dict[tuple[str, str], float]:
+        """The error estimate of every entry (numeric mode), keyed as :attr:`entries`."""
+        e = self.error_estimate
+        names = self.variables
+        return {} if e is None else {(f, x): e[f][x] for f in self.outputs for x in names}
+
+    @property
+    def value(self) -> float:
+        """The value of the first output (of the only one, for a gradient)."""
+        return self.values[self.outputs[0]]
+
+    @property
+    def gradient(self) -> dict[str, float]:
+        """The one output's row (a gradient), as :class:`Gradient` has it."""
+        if len(self.outputs) != 1:
+            raise ValueError("a Jacobian of several outputs has no single gradient")
+        return self.jacobian[self.outputs[0]]
+
+
+@dataclass
+class Directional:
+    """A product with a vector, without the whole matrix:
+
+    * ``kind == "jvp"``: the directional derivative J·v of every output
+      along ``direction`` (``directional[f]``);
+    * ``kind == "vjp"``: uᵀ·J for the ``cotangent`` u over the outputs
+      (``vjp[x]``, one per variable);
+    * ``kind == "hvp"``: the Hessian-vector product H·v of the one output
+      (``hvp[x]``).
+    """
+
+    kind: str
+    expression: str
+    mode: str
+    point: dict[str, float]
+    variables: tuple[str, ...]
+    outputs: tuple[str, ...]
+    values: dict[str, float]
+    #: the vector: over the variables (jvp, hvp) or the outputs (vjp)
+    vector: dict[str, float]
+    #: the product: by output (jvp) or by variable (vjp, hvp)
+    product: dict[str, float]
+    evaluations: int | None = None
+    #: how the cost arose, in words
+    cost_note: str = ""
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def value(self) -> float:
+        return self.values[self.outputs[0]]
 
 
 #: an entry of a comparison: ``()`` the value, ``(x,)`` a gradient entry,
@@ -101,6 +212,7 @@ class ModeComparison:
     entries: dict[EntryKey, float] = field(default_factory=dict)
     gradient: dict[str, float] | None = None
     hessian: dict[str, dict[str, float]] | None = None
+    jacobian: dict[str, dict[str, float]] | None = None
     #: the absolute error of the value (key ``()``) and of every entry
     abs_errors: dict[EntryKey, float] = field(default_factory=dict)
     ulp_errors: dict[EntryKey, float] = field(default_factory=dict)
@@ -137,7 +249,7 @@ class Comparison:
     expression: str
     point: dict[str, float]
     variables: tuple[str, ...]
-    #: "gradient" or "hessian"
+    #: "gradient", "hessian" or "jacobian"
     kind: str
     reference: str
     reference_value: float

@@ -210,3 +210,58 @@ def case_points(smooth_only: bool = False):
 def case_id(case) -> str:
     text, _names, point = case
     return f"{text} @ {','.join(repr(v) for v in point)}"
+
+
+# ---------------------------------------------------------------------------
+# Vector functions: (outputs, variables in first appearance, points)
+
+VECTOR_CASES: list[tuple[tuple[str, ...], tuple[str, ...], list[tuple[float, ...]]]] = [
+    # the issue's examples; f3 does not depend on y (a structural zero)
+    (("x*y", "x + y", "sin(x)"), ("x", "y"), [(1.0, 2.0), (-0.7, 0.3)]),
+    (("r*cos(t)", "r*sin(t)"), ("r", "t"), [(2.0, math.pi / 3)]),
+    # outputs sharing sub-expressions (one node in the program)
+    (("exp(x*y) + z", "exp(x*y)*z", "sin(exp(x*y))"), ("x", "y", "z"), [(0.3, -1.2, 0.8)]),
+    (("x^2", "y^3", "z"), ("x", "y", "z"), [(1.5, -0.5, 2.0)]),
+    (
+        ("r*sin(t)*cos(p)", "r*sin(t)*sin(p)", "r*cos(t)"),
+        ("r", "t", "p"),
+        [(1.3, 0.7, -2.1)],
+    ),
+    (
+        ("log(1 + exp(x*y))", "sigmoid(x*y - 1)", "sqrt(x^2 + y^2)", "atan(y/x)"),
+        ("x", "y"),
+        [(0.5, -1.2), (3.0, 4.0)],
+    ),
+    (("x*y*z + sin(x*z)", "z^2/y", "xlogy(x, y)", "tanh(z)"), ("x", "y", "z"), [(0.4, 1.6, -0.6)]),
+    # a constant output, and an output that is a bare variable
+    (("x + y", "3", "y"), ("x", "y"), [(0.25, -4.0)]),
+]
+
+
+def exact_jacobian(outputs: tuple[str, ...], names: tuple[str, ...], point: tuple[float, ...]):
+    """Values (list) and Jacobian (list of rows) by SymPy's Matrix.jacobian,
+    and the entries (i, j) that are 0 by structure (no free symbol)."""
+    exprs = [sympy_expr(text, names)[0] for text in outputs]
+    symbols = sympy_expr(outputs[0], names)[1]
+    subs = {s: sympy.Float(v, 40) for s, v in zip(symbols, point)}
+    matrix = sympy.Matrix(exprs).jacobian(sympy.Matrix(symbols))
+    values = [_number(e.subs(subs)) for e in exprs]
+    rows = [
+        [_number(matrix[i, j].subs(subs)) for j in range(len(symbols))] for i in range(len(exprs))
+    ]
+    zeros = {
+        (i, j)
+        for i, e in enumerate(exprs)
+        for j, s in enumerate(symbols)
+        if s not in e.free_symbols
+    }
+    return values, rows, zeros
+
+
+def vector_case_points():
+    return [(outputs, names, p) for outputs, names, points in VECTOR_CASES for p in points]
+
+
+def vector_case_id(case) -> str:
+    outputs, _names, point = case
+    return f"{', '.join(outputs)} @ {','.join(f'{v:.3g}' for v in point)}"

@@ -1,12 +1,25 @@
-"""The modes. Each mode is one module here with the same small interface::
+"""The modes. Each mode is one module here that declares itself::
 
-    gradient(graph, point, wrt, **options) -> results.Gradient
-    hessian(graph, point, wrt, **options) -> results.Hessian
+    NAME = "dual"                 # the --mode word
+    RANK = 3                      # its place in MODES (the seed's teaching order)
+    OPTIONS = (ModeOption(...),)  # its own options: CLI flags and API keywords
+    COST_UNIT = ("pass", "passes")
+    COST_NOTES = {"gradient": ..., "hessian": ..., "jacobian": ...}
 
-``graph`` is a parsed :class:`~derivcli.graph.Graph`, ``point`` maps every
-variable to a float, ``wrt`` is the ordered tuple of variables to
-differentiate by. Modes are imported only when asked for, so a heavy one
-(TensorFlow) costs nothing to the others.
+and has the same small interface::
+
+    gradient(program, point, wrt, **options) -> results.Gradient
+    hessian(program, point, wrt, **options) -> results.Hessian
+    jacobian(program, point, wrt, **options) -> results.Jacobian
+
+and, where it has a direct method, ``jvp``/``vjp``/``hvp`` (without them the
+API multiplies the whole matrix). ``program`` is a parsed
+:class:`~derivcli.graph.Program` (one output for ``gradient`` and
+``hessian``), ``point`` maps every variable to a float, ``wrt`` is the
+ordered tuple of variables to differentiate by. The registry at the end of
+this module (``MODES``, ``MODE_OPTIONS``, ``COST_UNITS``, ``COST_NOTES``)
+is built from the declarations, so a new mode is one new file. A mode's
+heavy library (TensorFlow, mpmath) is imported only when the mode runs.
 """
 
 from __future__ import annotations
@@ -28,31 +41,64 @@ from ..graph import (
     variables_of,
 )
 from ..primitives import add, mul, times
-from ..results import Gradient, Hessian
+from ..results import Gradient, Hessian, Jacobian
 
-#: every mode, in the order the seed notebook teaches them
-MODES = ("numeric", "forward", "dual", "reverse", "tensorflow", "mpmath")
 DEFAULT_MODE = "reverse"
+
+
+@dataclass(frozen=True)
+class ModeOption:
+    """An option a mode declares: the CLI gets ``--name``, the Python API
+    the keyword ``name``, and both refuse it for another mode.
+
+    ``choices`` (a tuple of words) or ``type`` (``float``, ``int``) says what
+    its value is; ``help`` is the text of ``--help``.
+    """
+
+    name: str
+    help: str
+    choices: tuple[str, ...] | None = None
+    type: type | None = None
+    metavar: str | None = None
+
+
+def _declared() -> dict[str, ModuleType]:
+    """Every module of this package that declares a mode (``NAME`` and
+    ``RANK``), by name, in the order of their ``RANK`` (the seed's teaching
+    order). A new mode is one new module here."""
+    import pkgutil
+
+    found = []
+    for info in pkgutil.iter_modules(__path__):
+        module = importlib.import_module(f"{__name__}.{info.name}")
+        if hasattr(module, "NAME") and hasattr(module, "RANK"):
+            found.append(module)
+    found.sort(key=lambda m: m.RANK)
+    return {m.NAME: m for m in found}
 
 
 def get_backend(mode: str) -> ModuleType:
     """The module that implements ``mode``."""
     if mode not in MODES:
         raise ModeUnavailable(f"unknown mode '{mode}'; choose one of {', '.join(MODES)}")
-    try:
-        return importlib.import_module(f"{__name__}.{mode}")
-    except ModuleNotFoundError as exc:
-        if exc.name == f"{__name__}.{mode}":
-            raise ModeUnavailable(f"the {mode} mode is not available in this version") from None
-        raise
+    return _MODULES[mode]
 
 
 # ---------------------------------------------------------------------------
 # Shared by several modes
 
 
-def backward(order: list[Node], values: dict, root: Node, wrt: tuple[str, ...], seed) -> list:
+def backward(
+    order: list[Node], values: dict, root, wrt: tuple[str, ...], seed=None, env: dict | None = None
+) -> list:
     """One reverse sweep: the adjoint of every ``wrt`` variable.
+
+    ``env``, if given, receives the adjoint ``x_bar`` of every step the sweep
+    reached (the reverse half of the evaluation trace).
+
+    ``root`` is the node seeded with ``seed``, or a dict ``{node: seed}``
+    seeding several outputs at once (a vector-Jacobian product ``uᵀJ`` in
+    one sweep).
 
     ``order`` is a topological order containing ``root``; ``values`` holds
     each node's value. Values may be floats (numeric reverse mode) or nodes
@@ -70,11 +116,14 @@ def backward(order: list[Node], values: dict, root: Node, wrt: tuple[str, ...], 
     for node in order:
         if node in wanted or any(a in active for a in node.args):
             active.add(node)
-    if not isinstance(seed, Node):
-        return _backward_floats(order, values, root, wrt, float(seed), active)
+    seeds = root if isinstance(root, dict) else {root: seed}
+    if not any(isinstance(s, Node) for s in seeds.values()):
+        seeds = {node: float(s) for node, s in seeds.items()}
+        return _backward_floats(order, values, seeds, wrt, active, env)
     x_bar: dict[Node, object] = {}
-    if root in active:
-        x_bar[root] = seed
+    for node, s in seeds.items():
+        if node in active:
+            x_bar[node] = s
     for node in reversed(order):
         node_bar = x_bar.get(node)
         if node_bar is None or not node.args:
@@ -86,12 +135,19 @@ def backward(order: list[Node], values: dict, root: Node, wrt: tuple[str, ...], 
                 contribution = mul(node_bar, partial)
                 previous = x_bar.get(a)
                 x_bar[a] = contribution if previous is None else add(previous, contribution)
+    if env is not None:
+        env.update(x_bar)
     zero = 0.0
     return [x_bar.get(var(name), zero) for name in wrt]
 
 
 def _backward_floats(
-    order: list[Node], values: dict, root: Node, wrt: tuple[str, ...], seed: float, active: set
+    order: list[Node],
+    values: dict,
+    seeds: dict,
+    wrt: tuple[str, ...],
+    active: set,
+    env: dict | None = None,
 ) -> list[float]:
     """The float reverse sweep, computing what forward mode computes where a
     local partial is infinite or NaN.
@@ -127,8 +183,9 @@ def _backward_floats(
     # 1e8 + 0.3 - 1e8 must not lose the 0.3 that forward mode keeps
     carry: dict[Node, float] = {}
     mixed_nodes: set[Node] = set()
-    if root in active:
-        x_bar[root] = seed
+    for node, s in seeds.items():
+        if node in active:
+            x_bar[node] = s
     for node in reversed(order):
         adjoint = x_bar.get(node)
         if adjoint is None or not node.args:
@@ -188,6 +245,8 @@ def _backward_floats(
                 for key, (c, m) in contribution.items():
                     _add_term(previous, key, c, m)
                 x_bar[a] = previous
+    if env is not None:
+        env.update({n: _as_number(a) if type(a) is dict else a for n, a in x_bar.items()})
     out = []
     for name in wrt:
         x = var(name)
@@ -511,7 +570,7 @@ def hessian_result(
     """
     if chain_rule is None:
         chain_rule = mode != "numeric"
-    grads = gradient_graphs(graph.root, wrt)
+    grads = program_gradient_graphs(graph, wrt)
     if structural_zeros is None:
         structural_zeros = structural_zeros_hessian(grads, wrt)
     flat = {f"{a},{b}": v for a, row in rows.items() for b, v in row.items()}
@@ -526,7 +585,7 @@ def hessian_result(
         point=where,
     )
     if math.isfinite(value):
-        known = evaluate_all(topo_order(graph.root), point, strict=False)
+        known = evaluate_all(graph.steps, point, strict=False)
         for name in wrt:
             if name in point:
                 known[var(name)] = point[name]
@@ -559,3 +618,108 @@ def _word(v: float) -> str:
     if v != v:
         return "NaN"
     return "Infinity" if v > 0 else "-Infinity"
+
+
+# ---------------------------------------------------------------------------
+# Many outputs: Jacobians, directional derivatives
+
+
+def gradient_program(program: Graph, wrt: tuple[str, ...]) -> Graph:
+    """The gradient of the program's one output as a program of its own (one
+    output per variable of ``wrt``, by a symbolic reverse sweep), built once
+    per program and ``wrt``: warnings and structural zeros of Hessians read
+    it, reverse mode differentiates it again, ``compare`` builds it before it
+    times a mode."""
+    cache = program.__dict__.setdefault("_gradient_programs", {})
+    key = tuple(wrt)
+    if key not in cache:
+        grads = gradient_graphs(program.root, key)
+        cache[key] = Graph(tuple(grads), key, key, program.source)
+    return cache[key]
+
+
+def program_gradient_graphs(program: Graph, wrt: tuple[str, ...]) -> list[Node]:
+    """The graphs of :func:`gradient_program`."""
+    return list(gradient_program(program, wrt).outputs)
+
+
+def structural_zeros_jacobian(program: Graph, wrt: tuple[str, ...]) -> list[tuple[str, str]]:
+    """Entries (output, variable) where the variable does not reach the
+    output: found by reachability in the program, no derivative taken."""
+    return [
+        (out, name) for out in program.names for name in wrt if name not in program.reaches[out]
+    ]
+
+
+def jacobian_result(
+    mode: str,
+    program: Graph,
+    point: dict,
+    wrt: tuple[str, ...],
+    values: list[float],
+    rows: dict[str, dict[str, float]],
+    *,
+    evaluations: int,
+    error_estimate: dict[str, dict[str, float]] | None = None,
+    causes: dict[str, str] | None = None,
+    chain_rule: bool | None = None,
+    trace: tuple | None = None,
+) -> Jacobian:
+    """A mode's Jacobian (``rows[output][variable]``), with structural zeros
+    by reachability and warnings diagnosed per output as for a gradient."""
+    if chain_rule is None:
+        chain_rule = mode != "numeric"
+    where = _point_of(program, point)
+    several = len(program.outputs) > 1
+    warnings: list[str] = []
+    for name, out, value in zip(program.names, program.outputs, values, strict=True):
+        what = f"the derivative of {name} by {{}}" if several else "the derivative by {}"
+        found = nonfinite_warnings(
+            value,
+            rows[name],
+            what,
+            # each output is diagnosed on its own steps only
+            diagnosis=diagnose(
+                out, point, wrt, trace=None if trace is None else (topo_order(out), trace[1])
+            ),
+            causes=causes,
+            chain_rule=chain_rule,
+            point=where,
+        )
+        if several:
+            found = [w if w.startswith("the derivative of") else f"{name}: {w}" for w in found]
+        warnings.extend(w for w in found if w not in warnings)
+    return Jacobian(
+        expression=program.source,
+        mode=mode,
+        point=dict(point),
+        variables=wrt,
+        outputs=program.names,
+        values=dict(zip(program.names, values, strict=True)),
+        jacobian=rows,
+        error_estimate=error_estimate,
+        structural_zeros=structural_zeros_jacobian(program, wrt),
+        evaluations=evaluations,
+        warnings=warnings,
+    )
+
+
+# ---------------------------------------------------------------------------
+# The registry, built from what each mode module declares (last: the modules
+# import the helpers above)
+
+_MODULES = _declared()
+
+#: every mode, in the order the seed notebook teaches them
+MODES = tuple(_MODULES)
+#: the options each mode declares: option name -> (mode, ModeOption)
+MODE_OPTIONS: dict[str, tuple[str, ModeOption]] = {
+    option.name: (name, option) for name, m in _MODULES.items() for option in m.OPTIONS
+}
+#: what one unit of each mode's cost is: (singular, plural)
+COST_UNITS: dict[str, tuple[str, str]] = {name: m.COST_UNIT for name, m in _MODULES.items()}
+#: how each mode's cost arises, by kind of result and mode
+COST_NOTES: dict[str, dict[str, str]] = {
+    kind: {name: m.COST_NOTES[kind] for name, m in _MODULES.items() if kind in m.COST_NOTES}
+    for kind in dict.fromkeys(kind for m in _MODULES.values() for kind in m.COST_NOTES)
+}

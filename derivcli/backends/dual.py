@@ -23,11 +23,20 @@ without an evaluation.
 from __future__ import annotations
 
 from ..dual import Dual, HyperDual
-from ..graph import Graph, evaluate_all, topo_order
-from ..results import Gradient, Hessian
-from . import gradient_result, hessian_result
+from ..graph import Graph, evaluate_all
+from ..results import Gradient, Hessian, Jacobian
+from . import gradient_result, hessian_result, jacobian_result
 
 NAME = "dual"
+RANK = 3
+OPTIONS = ()
+COST_UNIT = ("pass", "passes")
+COST_NOTES = {
+    "gradient": "one plain pass, then one dual-number pass per variable: n + 1 passes",
+    "hessian": "one plain pass, then one hyper-dual pass per pair i <= j",
+    "jacobian": "one plain pass, then one dual-number pass per variable, every output "
+    "at once: n + 1 passes, whatever m",
+}
 
 
 def _seeded(order: list, point: dict, root, seeds: dict):
@@ -38,7 +47,7 @@ def _seeded(order: list, point: dict, root, seeds: dict):
 
 
 def gradient(graph: Graph, point: dict, wrt: tuple[str, ...], **options) -> Gradient:
-    order = topo_order(graph.root)
+    order = graph.steps
     root = graph.root
     values = evaluate_all(order, point)  # strict: domain errors name the node
     value = values[root]
@@ -58,7 +67,7 @@ def gradient(graph: Graph, point: dict, wrt: tuple[str, ...], **options) -> Grad
 
 
 def hessian(graph: Graph, point: dict, wrt: tuple[str, ...], **options) -> Hessian:
-    order = topo_order(graph.root)
+    order = graph.steps
     root = graph.root
     value = evaluate_all(order, point)[root]  # strict: domain errors name the node
     evaluations = 1
@@ -83,3 +92,42 @@ def hessian(graph: Graph, point: dict, wrt: tuple[str, ...], **options) -> Hessi
             if b == a:
                 grad[a] = out.eps1
     return hessian_result(NAME, graph, point, wrt, value, grad, rows, evaluations=evaluations)
+
+
+def jacobian(program: Graph, point: dict, wrt: tuple[str, ...], **options) -> Jacobian:
+    """One plain pass, then one dual pass per variable: a column each."""
+    order = program.steps
+    values = evaluate_all(order, point)  # strict: domain errors name the node
+    present = set(program.variables)
+    rows: dict[str, dict[str, float]] = {f: {} for f in program.names}
+    evaluations = 1
+    for name in wrt:
+        if name in present:
+            moved = dict(point)
+            moved[name] = Dual(point[name], 1.0)
+            seeded = evaluate_all(order, moved, strict=True)
+            evaluations += 1
+        else:
+            seeded = {}
+        for f, out in zip(program.names, program.outputs):
+            v = seeded.get(out)
+            rows[f][name] = v.eps if type(v) is Dual else 0.0
+    outputs = [values[o] for o in program.outputs]
+    return jacobian_result(
+        NAME, program, point, wrt, outputs, rows, evaluations=evaluations, trace=(order, values)
+    )
+
+
+def jvp(program: Graph, point: dict, wrt: tuple[str, ...], direction: dict, **options):
+    """J·v in one dual pass, every variable seeded with its component of v.
+    Returns (values of the outputs, J·v by output, passes)."""
+    moved = dict(point)
+    for name in wrt:
+        moved[name] = Dual(point[name], direction[name])
+    seeded = evaluate_all(program.steps, moved)  # strict: domain errors name the node
+    values, product = [], {}
+    for f, out in zip(program.names, program.outputs):
+        v = seeded[out]
+        values.append(v.value if type(v) is Dual else float(v))
+        product[f] = v.eps if type(v) is Dual else 0.0
+    return values, product, 1

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from ..graph import Graph, Node, const, evaluate_all, topo_order, var
 from ..printing import postorder
-from ..results import Gradient, Hessian
+from ..results import Gradient, Hessian, Jacobian
 from ..simplify import (
     Plain,
     Sym,
@@ -34,9 +34,18 @@ from ..simplify import (
     plain_mul,
     scope,
 )
-from . import gradient_result, hessian_result
+from . import gradient_result, hessian_result, jacobian_result
 
 NAME = "forward"
+RANK = 2
+OPTIONS = ()
+COST_UNIT = ("pass", "passes")
+COST_NOTES = {
+    "gradient": "one symbolic forward pass per variable: n passes",
+    "hessian": "forward over forward: n passes, then one per pair i <= j",
+    "jacobian": "one symbolic forward pass per variable, every output at once: n passes, "
+    "whatever m",
+}
 ZERO = const(0.0)
 ONE = const(1.0)
 
@@ -58,12 +67,30 @@ def derivative(
     canonical form may add beyond the plain one (``simplify.SLACK`` by
     default), ``sum_slack`` the same for sums.
     """
+    order = postorder(root)  # not topo_order: an order that depends only on the graph
+    return tangents(
+        order, {var(name): ONE}, simplified=simplified, slack=slack, sum_slack=sum_slack
+    ).get(root, ZERO)
+
+
+def tangents(
+    order: list[Node],
+    seeds: dict[Node, Node],
+    *,
+    simplified: bool = True,
+    slack: int | None = None,
+    sum_slack: int | None = None,
+) -> dict:
+    """The tangent ``x_dot`` of every step of ``order`` (a topological
+    order) as a graph, for the variables seeded in ``seeds`` (``{x: 1}`` for
+    d/dx; ``{x: v1, y: v2}`` for the directional derivative along v): one
+    forward pass, the whole environment returned. Steps that do not depend on
+    a seeded variable have no entry (tangent 0).
+    """
     wrap = Sym if simplified else Plain
     times, plus = (mul, add) if simplified else (plain_mul, plain_add)
-    order = postorder(root)  # not topo_order: an order that depends only on the graph
     folded = fold_constants(order) if simplified else {}
-    x = var(name)
-    x_dot: dict[Node, Node] = {x: ONE}
+    x_dot: dict[Node, Node] = dict(seeds)
     with scope(order, slack, sum_slack):  # the simplifier's costs are counted within this graph
         for node in order:
             if not node.args:
@@ -82,7 +109,7 @@ def derivative(
                 tangent = term if tangent is None else plus(tangent, term)
             if tangent is not None and tangent is not ZERO:
                 x_dot[node] = tangent
-    return x_dot.get(root, ZERO)
+    return x_dot
 
 
 def derivative_of_order(root: Node, names: list[str]) -> Node:
@@ -117,7 +144,7 @@ def _first_derivatives(graph: Graph, wrt: tuple[str, ...]) -> tuple[list[Node], 
 def _known(graph: Graph, point: dict, wrt: tuple[str, ...]) -> dict:
     """Every node of the expression at its value (strict: domain errors name
     the node), and every variable of ``wrt``."""
-    known = evaluate_all(topo_order(graph.root), point)
+    known = evaluate_all(graph.steps, point)
     for name in wrt:
         if name in point:
             known[var(name)] = point[name]
@@ -129,7 +156,7 @@ def gradient(graph: Graph, point: dict, wrt: tuple[str, ...], **options) -> Grad
     value = known[graph.root]
     graphs, passes = _first_derivatives(graph, wrt)
     grad = dict(zip(wrt, _values(graphs, known)))
-    trace = (topo_order(graph.root), known)
+    trace = (graph.steps, known)
     return gradient_result(NAME, graph, point, wrt, value, grad, evaluations=passes, trace=trace)
 
 
@@ -154,3 +181,44 @@ def hessian(graph: Graph, point: dict, wrt: tuple[str, ...], **options) -> Hessi
         a: {b: values[min(i, j), max(i, j)] for j, b in enumerate(wrt)} for i, a in enumerate(wrt)
     }
     return hessian_result(NAME, graph, point, wrt, value, grad, rows, evaluations=passes)
+
+
+def jacobian(program: Graph, point: dict, wrt: tuple[str, ...], **options) -> Jacobian:
+    """One symbolic forward pass per variable over the program's steps: a
+    column of the Jacobian each (every output at once), the graphs then
+    evaluated together."""
+    known = evaluate_all(program.steps, point)  # strict: domain errors name the node
+    for name in wrt:
+        if name in point:
+            known[var(name)] = point[name]
+    present = set(program.variables)
+    graphs: list[Node] = []
+    passes = 0
+    for name in wrt:
+        if name in present:
+            x_dot = tangents(program.steps, {var(name): ONE}, simplified=False)
+            passes += 1
+        else:
+            x_dot = {}
+        graphs.extend(x_dot.get(out, ZERO) for out in program.outputs)
+    numbers = iter(_values(graphs, known))
+    columns = {name: [next(numbers) for _ in program.outputs] for name in wrt}
+    rows = {f: {name: columns[name][i] for name in wrt} for i, f in enumerate(program.names)}
+    outputs = [known[o] for o in program.outputs]
+    trace = (program.steps, known)
+    return jacobian_result(
+        NAME, program, point, wrt, outputs, rows, evaluations=passes, trace=trace
+    )
+
+
+def jvp(program: Graph, point: dict, wrt: tuple[str, ...], direction: dict, **options):
+    """J·v in one symbolic forward pass seeded with v. Returns (values of
+    the outputs, J·v by output, passes)."""
+    known = evaluate_all(program.steps, point)
+    for name in wrt:
+        known[var(name)] = point[name]
+    seeds = {var(name): const(direction[name]) for name in wrt}
+    x_dot = tangents(program.steps, seeds, simplified=False)
+    graphs = [x_dot.get(out, ZERO) for out in program.outputs]
+    product = dict(zip(program.names, _values(graphs, known)))
+    return [known[o] for o in program.outputs], product, 1

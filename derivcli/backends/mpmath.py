@@ -41,12 +41,30 @@ from typing import Any
 
 from ..errors import MissingValue, ModeUnavailable, UsageError
 from ..graph import Graph, Node, domain_error, topo_order
-from ..results import Gradient, Hessian
-from . import gradient_result, hessian_result
+from ..results import Gradient, Hessian, Jacobian
+from . import ModeOption, gradient_result, hessian_result, jacobian_result
 
 NAME = "mpmath"
+RANK = 6
 DEFAULT_DIGITS = 50
 MIN_DIGITS, MAX_DIGITS = 15, 10_000
+OPTIONS = (
+    ModeOption(
+        "digits",
+        "mpmath mode: working precision in decimal digits, 15 to 10000 [default: 50].",
+        type=int,
+        metavar="N",
+    ),
+)
+COST_UNIT = ("pass", "passes")
+COST_NOTES = {
+    "gradient": "one symbolic forward pass per variable (n), the graphs then "
+    "evaluated in 50 and 70 digits",
+    "hessian": "forward over forward (n, then one per pair i <= j), the graphs "
+    "evaluated in 50 and 70 digits",
+    "jacobian": "one symbolic forward pass per variable (n, every output at once), the "
+    "graphs evaluated in 50 and 70 digits",
+}
 #: the second evaluation's extra digits, to check the rounding, and how many
 #: times the precision may then be doubled until the rounding settles
 CHECK_DIGITS = 20
@@ -555,7 +573,7 @@ def _evaluate(
     doubles, their texts, the indices still unstable at the end (-1 for the
     value), and the last precision used."""
     mpmath = import_mpmath()
-    order_value, order_graphs = topo_order(graph.root), topo_order(graphs)
+    order_value, order_graphs = graph.steps, topo_order(graphs)
 
     def at(dps: int) -> tuple[Any, list[Any], bool]:
         """The numbers at ``dps`` digits, and whether cancellation left fewer
@@ -568,7 +586,8 @@ def _evaluate(
         values = evaluate_mp(
             ctx, order_graphs, point, strict=False, lost=lost, known=known, rounded=rounded
         )
-        value = known[graph.root]
+        value = known[graph.outputs[0]]  # the first output (of several: every
+        # output's nodes are at their strict values in ``known``)
         return ctx, [value] + [values[g] for g in graphs], lost[0] > ctx.prec - 64
 
     dps = digits
@@ -664,3 +683,75 @@ def hessian(
             what = f"the second derivative by {wrt[i]},{wrt[j]}"
         result.warnings.append(_precision_warning(what, dps))
     return result
+
+
+def jacobian(
+    program: Graph, point: dict, wrt: tuple[str, ...], *, digits: int | None = None, **options
+) -> Jacobian:
+    """The symbolic forward mode's columns (one pass per variable, every
+    output at once), evaluated with Ziv's strategy like the gradient."""
+    from ..graph import evaluate_all, var
+    from .forward import ONE, ZERO, tangents
+
+    digits = check_digits(digits)
+    evaluate_all(program.steps, point)  # strict: domain errors name the node
+    present = set(program.variables)
+    m = len(program.outputs)
+    graphs: list[Node] = list(program.outputs[1:])
+    passes = 0
+    for name in wrt:
+        # the chain rule as built, as the forward mode evaluates it (see _first_graphs)
+        x_dot = (
+            tangents(program.steps, {var(name): ONE}, simplified=False) if name in present else {}
+        )
+        passes += name in present
+        graphs.extend(x_dot.get(out, ZERO) for out in program.outputs)
+    (value, value_text), numbers, texts, unstable, dps = _evaluate(program, point, graphs, digits)
+    values = [value, *numbers[: m - 1]]
+    value_texts = [value_text, *texts[: m - 1]]
+    numbers, texts = numbers[m - 1 :], texts[m - 1 :]
+    rows = {
+        f: {name: numbers[j * m + i] for j, name in enumerate(wrt)}
+        for i, f in enumerate(program.names)
+    }
+    result = jacobian_result(NAME, program, point, wrt, values, rows, evaluations=passes)
+    result.digits = {
+        "values": dict(zip(program.names, value_texts)),
+        "jacobian": {
+            f: {name: texts[j * m + i] for j, name in enumerate(wrt)}
+            for i, f in enumerate(program.names)
+        },
+    }
+    for k in unstable:
+        if k < 0 or k < m - 1:
+            what = f"the value of {program.names[k + 1]}"
+        else:
+            j, i = divmod(k - (m - 1), m)
+            what = f"the derivative of {program.names[i]} by {wrt[j]}"
+        result.warnings.append(_precision_warning(what, dps))
+    return result
+
+
+def jvp(
+    program: Graph,
+    point: dict,
+    wrt: tuple[str, ...],
+    direction: dict,
+    *,
+    digits: int | None = None,
+    **options,
+):
+    """J·v in one symbolic forward pass seeded with v (as built), evaluated
+    with Ziv's strategy. Returns (values of the outputs, J·v by output, passes)."""
+    from ..graph import const, evaluate_all, var
+    from .forward import ZERO, tangents
+
+    digits = check_digits(digits)
+    evaluate_all(program.steps, point)  # strict: domain errors name the node
+    seeds = {var(name): const(direction[name]) for name in wrt}
+    x_dot = tangents(program.steps, seeds, simplified=False)
+    m = len(program.outputs)
+    graphs = [*program.outputs[1:], *(x_dot.get(out, ZERO) for out in program.outputs)]
+    (value, _text), numbers, _texts, _unstable, _dps = _evaluate(program, point, graphs, digits)
+    values = [value, *numbers[: m - 1]]
+    return values, dict(zip(program.names, numbers[m - 1 :])), 1

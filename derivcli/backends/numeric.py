@@ -43,13 +43,43 @@ import sys
 from collections.abc import Callable
 
 from ..errors import UsageError
-from ..graph import Graph, Node, evaluate_all, topo_order
-from ..results import Gradient, Hessian
-from . import gradient_graphs, gradient_result, hessian_result, structural_zeros_hessian
+from ..graph import Graph, Node, Program, evaluate_all, topo_order
+from ..results import Gradient, Hessian, Jacobian
+from . import (
+    ModeOption,
+    gradient_result,
+    hessian_result,
+    jacobian_result,
+    program_gradient_graphs,
+    structural_zeros_hessian,
+)
 
 NAME = "numeric"
+RANK = 1
 SCHEMES = ("forward", "central", "richardson")
 DEFAULT_SCHEME = "richardson"
+OPTIONS = (
+    ModeOption(
+        "scheme",
+        "numeric mode: forward, central or richardson differences [default: richardson].",
+        choices=SCHEMES,
+    ),
+    ModeOption(
+        "step",
+        "numeric mode: the step h (default: scaled to |x|, never 0).",
+        type=float,
+        metavar="H",
+    ),
+)
+COST_UNIT = ("f eval", "f evals")
+COST_NOTES = {
+    "gradient": "f at the point, then 2 evaluations per variable for each step "
+    "of Richardson's extrapolation: grows with n",
+    "hessian": "the gradient's evaluations, then 2 to 4 per pair of variables "
+    "for each step: grows with n^2",
+    "jacobian": "differences per input, each point evaluated once for every output "
+    "(2 evaluations per step): grows with n",
+}
 EPS = sys.float_info.epsilon
 #: an absolute rounding error every operation may make (gradual underflow)
 TINY = math.ulp(0.0)
@@ -71,7 +101,7 @@ class _Function:
     """f as a function of a point, counting its evaluations."""
 
     def __init__(self, graph: Graph, point: dict[str, float]) -> None:
-        self.order = topo_order(graph.root)
+        self.order = graph.steps
         self.root = graph.root
         self.point = dict(point)
         self.count = 0
@@ -143,6 +173,11 @@ class _Plan:
                 self.steps.append((code, node.prim.fn, node.prim, args))
 
     def __call__(self, point: dict[str, float]) -> tuple[float, float]:
+        values, bounds = self.run(point)
+        return values[-1], bounds[-1]
+
+    def run(self, point: dict[str, float]) -> tuple[list[float], list[float]]:
+        """Every step's value and rounding bound (the whole environment)."""
         n = len(self.steps)
         values = [0.0] * n
         bounds = [0.0] * n
@@ -184,7 +219,7 @@ class _Plan:
                     e = inf
             values[i] = v
             bounds[i] = e
-        return v, e
+        return values, bounds
 
 
 def _scale(x: float) -> float:
@@ -558,7 +593,7 @@ def hessian(
     fx = first.value
     f0 = f.bounded({}) if scheme == DEFAULT_SCHEME else (fx, 0.0)
     # entries that are 0 by structure are 0 exactly, not differences of noise
-    zeros = structural_zeros_hessian(gradient_graphs(graph.root, wrt), wrt)
+    zeros = structural_zeros_hessian(program_gradient_graphs(graph, wrt), wrt)
     zero_pairs = set(zeros)
     rows: dict[str, dict[str, float]] = {name: {} for name in wrt}
     errors: dict[str, dict[str, float]] = {name: {} for name in wrt}
@@ -599,4 +634,130 @@ def hessian(
             sizes,
             scheme,
         )
+    return result
+
+
+class _Shared:
+    """The program's outputs at moved points, each point evaluated once for
+    every output: the differences of all outputs by one input share their
+    evaluations (the steps of an input are the same for every output)."""
+
+    def __init__(self, program: Program, point: dict[str, float]) -> None:
+        self.order = program.steps
+        self.point = dict(point)
+        self.outputs = program.outputs
+        position = {node: i for i, node in enumerate(self.order)}
+        self.positions = [position[o] for o in program.outputs]
+        self.count = 0
+        self._plain: dict = {}
+        self._bounded: dict = {}
+        self._plan: _Plan | None = None
+
+    def plain(self, shifts: dict[str, float]) -> list[float]:
+        key = tuple(sorted(shifts.items()))
+        hit = self._plain.get(key)
+        if hit is None:
+            self.count += 1
+            moved = dict(self.point)
+            for name, h in shifts.items():
+                moved[name] = moved[name] + h
+            values = evaluate_all(self.order, moved, strict=False)
+            hit = self._plain[key] = [values[o] for o in self.outputs]
+        return hit
+
+    def bounded(self, moved: dict[str, float]) -> tuple[list[float], list[float]]:
+        key = tuple(sorted(moved.items()))
+        hit = self._bounded.get(key)
+        if hit is None:
+            self.count += 1
+            point = dict(self.point)
+            point.update(moved)
+            if self._plan is None:
+                self._plan = _Plan(self.order)
+            values, bounds = self._plan.run(point)
+            hit = self._bounded[key] = (
+                [values[i] for i in self.positions],
+                [bounds[i] for i in self.positions],
+            )
+        return hit
+
+
+class _Output(_Function):
+    """One output of a :class:`_Shared` program, as :func:`_first` wants f."""
+
+    def __init__(self, shared: _Shared, k: int) -> None:
+        self.shared, self.k = shared, k
+        self.order, self.root, self.point = shared.order, shared.outputs[k], shared.point
+        self.count = 0
+        self.seen = 0.0
+        self.center = 0.0
+
+    def __call__(self, shifts: dict[str, float]) -> float:
+        value = self.shared.plain(shifts)[self.k]
+        self._see(value)
+        return value
+
+    def bounded(self, moved: dict[str, float]) -> tuple[float, float]:
+        values, bounds = self.shared.bounded(moved)
+        self._see(values[self.k])
+        return values[self.k], bounds[self.k]
+
+
+def jacobian(
+    program: Program,
+    point: dict,
+    wrt: tuple[str, ...],
+    *,
+    scheme: str = DEFAULT_SCHEME,
+    step: float | None = None,
+    **options,
+) -> Jacobian:
+    """Differences per input: the steps of one input are the same for every
+    output, so each moved point is evaluated once for all of them (a column
+    per input); each entry still chooses its best estimate, as in
+    :func:`gradient`, with its error estimate."""
+    present = set(program.variables)
+    _check(scheme, step, point, [name for name in wrt if name in present])
+    env = evaluate_all(program.steps, point)  # strict: domain errors name the node
+    values = [env[o] for o in program.outputs]
+    shared = _Shared(program, point)
+    outputs = [_Output(shared, k) for k in range(len(program.outputs))]
+    names = program.names
+    rows: dict = {f: {} for f in names}
+    errors: dict = {f: {} for f in names}
+    sizes: dict = {}
+    for name in wrt:
+        for f, out, fx in zip(names, outputs, values):
+            if name not in program.reaches[f]:
+                rows[f][name], errors[f][name], sizes[f, name] = 0.0, 0.0, 0.0
+                continue
+            out.seen, out.center = 0.0, fx
+            rows[f][name], errors[f][name] = _first(out, fx, name, scheme, step)
+            sizes[f, name] = (out.seen or abs(fx)) / _scale(point[name])
+    result = jacobian_result(
+        NAME,
+        program,
+        point,
+        wrt,
+        values,
+        rows,
+        evaluations=1 + shared.count,
+        error_estimate=errors,
+    )
+    several = len(names) > 1
+    for f, fx, node in zip(names, values, program.outputs):
+        if not math.isfinite(fx):
+            continue
+        for name in wrt:
+            value, estimate = rows[f][name], errors[f][name]
+            if math.isfinite(value) and unreliable(value, estimate, sizes[f, name]):
+                result.unreliable.append((f, name))
+                what = (
+                    f"the derivative of {f} by {name}" if several else f"the derivative by {name}"
+                )
+                result.warnings.append(unreliable_warning(what, value, estimate, scheme))
+        for w in underflow_warnings(topo_order(node), point):
+            text = f"{f}: {w}" if several else w
+            if text not in result.warnings:
+                result.warnings.append(text)
     return result

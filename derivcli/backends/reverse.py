@@ -17,15 +17,32 @@ infinite partial they are not the forward mode's chain rule.)
 
 from __future__ import annotations
 
+from ..dual import Dual
 from ..graph import Graph, evaluate_all, topo_order, var
-from ..results import Gradient, Hessian
-from . import backward, gradient_result, hessian_result
+from ..results import Gradient, Hessian, Jacobian
+from . import (
+    backward,
+    gradient_program,
+    gradient_result,
+    hessian_result,
+    jacobian_result,
+    program_gradient_graphs,
+)
 
 NAME = "reverse"
+RANK = 4
+OPTIONS = ()
+COST_UNIT = ("pass", "passes")
+COST_NOTES = {
+    "gradient": "one forward and one backward pass, whatever n",
+    "hessian": "forward and backward (2), the gradient as graphs (1), "
+    "then one backward pass per variable: n + 3",
+    "jacobian": "one forward pass, then one backward pass per output: m + 1, whatever n",
+}
 
 
 def gradient(graph: Graph, point: dict, wrt: tuple[str, ...], **options) -> Gradient:
-    order = topo_order(graph.root)
+    order = graph.steps
     values = evaluate_all(order, point)  # strict: domain errors name the node
     grads = backward(order, values, graph.root, wrt, 1.0)
     grad = dict(zip(wrt, (float(g) for g in grads)))
@@ -45,11 +62,13 @@ def hessian(graph: Graph, point: dict, wrt: tuple[str, ...], **options) -> Hessi
     order = topo_order(firsts)
     # the expression's nodes at their values, the derivative graphs' products
     # and quotients with the 0·∞ rule (as the numeric sweep applies it)
-    known = evaluate_all(topo_order(graph.root), point)
+    known = evaluate_all(graph.steps, point)
     for name in wrt:
         if name in point:
             known[var(name)] = point[name]
     values = evaluate_all(order, {}, strict=False, known=known)
+    # the Hessian is the Jacobian of the gradient: one backward pass per row
+    # (the upper half, mirrored)
     rows: dict[str, dict[str, float]] = {name: {} for name in wrt}
     for i, (name, g) in enumerate(zip(wrt, firsts)):
         row = backward(order, values, g, wrt, 1.0)
@@ -66,3 +85,61 @@ def hessian(graph: Graph, point: dict, wrt: tuple[str, ...], **options) -> Hessi
         rows,
         evaluations=2 + 1 + len(wrt),
     )
+
+
+def _rows(program: Graph, values: dict, wrt: tuple[str, ...]) -> dict[str, dict[str, float]]:
+    """The Jacobian of ``program`` from every step's value: one backward
+    pass per output, a row each."""
+    order = program.steps
+    return {
+        name: dict(zip(wrt, (float(g) for g in backward(order, values, out, wrt, 1.0))))
+        for name, out in zip(program.names, program.outputs)
+    }
+
+
+def jacobian(program: Graph, point: dict, wrt: tuple[str, ...], **options) -> Jacobian:
+    """One forward pass for every step's value, then one backward pass per
+    output: a row of the Jacobian each. m + 1 passes, whatever n."""
+    order = program.steps
+    values = evaluate_all(order, point)  # strict: domain errors name the node
+    rows = _rows(program, values, wrt)
+    outputs = [values[o] for o in program.outputs]
+    evaluations = 1 + len(program.outputs)
+    return jacobian_result(
+        NAME, program, point, wrt, outputs, rows, evaluations=evaluations, trace=(order, values)
+    )
+
+
+def vjp(program: Graph, point: dict, wrt: tuple[str, ...], cotangent: dict, **options):
+    """uᵀ·J in one backward pass: every output seeded with its ``u``.
+    Returns (values of the outputs, uᵀJ by variable, passes)."""
+    order = program.steps
+    values = evaluate_all(order, point)
+    seeds: dict = {}
+    for name, out in zip(program.names, program.outputs):
+        seeds[out] = seeds.get(out, 0.0) + cotangent[name]
+    product = backward(order, values, seeds, wrt)
+    outputs = [values[o] for o in program.outputs]
+    return outputs, dict(zip(wrt, (float(v) for v in product))), 2
+
+
+def hvp(program: Graph, point: dict, wrt: tuple[str, ...], direction: dict, **options):
+    """H·v by forward over reverse: the gradient as graphs (one symbolic
+    reverse sweep), then one pass of those graphs in dual numbers seeded with
+    v (after one dual pass of the expression for its nodes' values). Three
+    passes, whatever n. Returns (value, H·v by variable, passes)."""
+    root = program.root
+    grads = program_gradient_graphs(program, wrt)
+    seeded = dict(point)
+    for name in wrt:
+        seeded[name] = Dual(point[name], direction[name])
+    known = evaluate_all(program.steps, seeded)  # strict: domain errors name the node
+    for name in wrt:
+        known[var(name)] = seeded[name]
+    values = evaluate_all(gradient_program(program, wrt).steps, {}, strict=False, known=known)
+    product = {}
+    for name, g in zip(wrt, grads):
+        v = values[g]
+        product[name] = float(v.eps) if type(v) is Dual else 0.0
+    value = known[root]
+    return float(getattr(value, "real", value)), product, 3

@@ -38,13 +38,27 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..errors import ModeUnavailable, UsageError
-from ..graph import Graph, Node, evaluate_all, topo_order
+from ..graph import Graph, Node, evaluate_all
 from ..primitives import MUL_ABSORBING, PRIMITIVES, Primitive
-from ..results import Gradient, Hessian
-from . import gradient_result, hessian_result
+from ..results import Gradient, Hessian, Jacobian
+from . import ModeOption, gradient_result, hessian_result, jacobian_result
 
 NAME = "tensorflow"
+RANK = 5
 DTYPES = ("float64", "float32")
+OPTIONS = (
+    ModeOption(
+        "dtype",
+        "tensorflow mode: float64 (default) or float32, TensorFlow's own default.",
+        choices=DTYPES,
+    ),
+)
+COST_UNIT = ("pass", "passes")
+COST_NOTES = {
+    "gradient": "one taped forward pass and one backward pass, whatever n",
+    "hessian": "taped forward and backward pass, then one backward pass per gradient entry: n + 2",
+    "jacobian": "one taped forward pass, then tape.jacobian: one backward pass per output, m + 1",
+}
 
 _NEG = PRIMITIVES["neg"]
 
@@ -277,7 +291,7 @@ def _translate(
 
 def _prepare(graph: Graph, point: dict, wrt: tuple[str, ...], dtype: str | None):
     dtype_name = _check_dtype(dtype)
-    order = topo_order(graph.root)
+    order = graph.steps
     # our own evaluator first: log(-1) is a DomainError naming the node,
     # before TensorFlow quietly answers nan
     evaluate_all(order, point)
@@ -353,4 +367,37 @@ def hessian(
         # forward pass, the gradient, then one backward pass per row
         evaluations=2 + sum(g is not None for g in grads),
         structural_zeros=zeros,
+    )
+
+
+def jacobian(
+    program: Graph, point: dict, wrt: tuple[str, ...], *, dtype: str | None = None, **options
+) -> Jacobian:
+    """``tape.jacobian`` of the stacked outputs: one backward pass per output."""
+    dtype_name = _check_dtype(dtype)
+    order = program.steps
+    evaluate_all(order, point)  # our own domain errors first
+    tf = import_library()
+    tf_dtype = getattr(tf, dtype_name)
+    names = list(dict.fromkeys((*program.variables, *wrt)))
+    variables = {name: tf.Variable(float(point.get(name, 0.0)), dtype=tf_dtype) for name in names}
+    sources = [variables[name] for name in wrt]
+    # persistent: tape.jacobian without pfor runs one backward pass per output
+    with tf.GradientTape(persistent=True) as tape:
+        tensors = _translate(tf, order, variables, tf_dtype, False)
+        y = tf.stack([tf.convert_to_tensor(tensors[o]) for o in program.outputs])
+    columns = tape.jacobian(
+        y, sources, unconnected_gradients=tf.UnconnectedGradients.NONE, experimental_use_pfor=False
+    )
+    del tape
+    outputs = [float(v) for v in y.numpy()]
+    rows = {
+        f: {
+            name: 0.0 if column is None else float(column.numpy()[i])
+            for name, column in zip(wrt, columns, strict=True)
+        }
+        for i, f in enumerate(program.names)
+    }
+    return jacobian_result(
+        NAME, program, point, wrt, outputs, rows, evaluations=1 + len(program.outputs)
     )
