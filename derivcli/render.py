@@ -798,7 +798,9 @@ def _print_comparison(page: _Page, result: Comparison) -> None:
     if zeros:
         notes.append("(none): the variable does not reach that derivative")
     notes.append(f"tolerance: {result.tolerance_note}")
-    if result.agree:
+    if not any(row.skipped is None for row in result.rows):
+        notes.append("no mode ran here, so nothing was compared")
+    elif result.agree:
         notes.append(f"every mode that ran agrees with {result.reference} within its tolerance")
     else:
         late = result.disagreeing

@@ -528,3 +528,26 @@ def test_check_with_no_mode_run_is_not_a_success(monkeypatch):
     # without --check the (empty) comparison is an answer like any other
     result = run("compare", SEED, "--at", SEED_AT, "--modes", "tensorflow")
     assert result.exit_code == 0
+
+
+def test_no_mode_ran_is_not_reported_as_agreement():
+    """With every requested mode skipped, the table must not claim agreement."""
+    from derivcli import render
+    from derivcli.compare import compare
+    from derivcli.errors import ModeUnavailable
+
+    def unavailable(mode):
+        if mode == "dual":
+            raise ModeUnavailable("the dual mode is switched off in this test")
+        from derivcli.backends import get_backend
+
+        return get_backend(mode)
+
+    result = compare("x^2", {"x": 3.0}, modes="dual", backend_for=unavailable)
+    import io
+
+    out = io.StringIO()
+    render.print_table(result, file=out)
+    text = out.getvalue()
+    assert "no mode ran here" in text
+    assert "agrees" not in text
