@@ -143,114 +143,99 @@ def _vector(text, names: tuple[str, ...], flag: str, what: str) -> dict[str, flo
     return dict(zip(names, numbers))
 
 
-def jvp_at(expression, point, direction, *, wrt=None, mode: str = DEFAULT_MODE, **options):
-    """The directional derivative J·v of every output along ``direction``
-    (one number per variable of ``wrt``): one forward pass in the modes
-    that have one (forward, dual), else J·v from the mode's Jacobian."""
-    graph, point, names, warnings = prepare(expression, point, wrt)
-    v = _vector(direction, tuple(names), "--direction", "variables")
+#: how each product is computed: the vector's flag, what it has one number
+#: for, the cost note of the mode's own one-pass method, and the full
+#: result a mode without that method multiplies instead (with its note)
+_PRODUCTS = {
+    "jvp": (
+        "--direction",
+        "variables",
+        "one forward pass seeded with the direction",
+        "jacobian",
+        "the whole Jacobian, times v",
+    ),
+    "vjp": (
+        "--cotangent",
+        "outputs",
+        "one forward pass, one reverse pass seeded with the cotangent",
+        "jacobian",
+        "the whole Jacobian, times u",
+    ),
+    "hvp": (
+        "--direction",
+        "variables",
+        "forward over reverse: the gradient as graphs, then one dual pass along v",
+        "hessian",
+        "the whole Hessian, times v",
+    ),
+}
+
+
+def _product(kind: str, expression, point, vector, wrt, mode: str, options: dict) -> Directional:
+    """J·v, uᵀ·J or H·v (``kind``): by the mode's own method where it has
+    one (a constant number of passes), else from its full Jacobian or
+    Hessian; a zero component of the vector contributes nothing (0·∞ = 0)."""
+    flag, what, direct_note, full_kind, full_note = _PRODUCTS[kind]
+    command = "hessian --direction" if kind == "hvp" else None
+    graph, point, names, warnings = prepare(expression, point, wrt, command)
+    names = tuple(names)
+    vec = _vector(vector, names if what == "variables" else graph.names, flag, what)
     backend = get_backend(mode)
     given = _mode_options(mode, options)
-    if hasattr(backend, "jvp"):
-        values, product, passes = backend.jvp(graph, point, names, v, **given)
-        note = "one forward pass seeded with the direction"
-        result_warnings: list[str] = []
+    if hasattr(backend, kind):
+        values, product, passes = getattr(backend, kind)(graph, point, names, vec, **given)
+        if kind == "hvp":
+            values = [values]
+        note, result_warnings = direct_note, []
     else:
-        full = backend.jacobian(graph, point, names, **given)
-        values = [full.values[f] for f in graph.names]
-        product = {f: _dot(full.jacobian[f], v, names) for f in graph.names}
-        passes, note, result_warnings = (
-            full.evaluations,
-            "the whole Jacobian, times v",
-            full.warnings,
-        )
+        full = getattr(backend, full_kind)(graph, point, names, **given)
+        passes, note, result_warnings = full.evaluations, full_note, full.warnings
+        if kind == "hvp":
+            values = [full.value]
+            product = {a: _dot(full.hessian[a], vec, names) for a in names}
+        else:
+            values = [full.values[f] for f in graph.names]
+            if kind == "jvp":
+                product = {f: _dot(full.jacobian[f], vec, names) for f in graph.names}
+            else:
+                product = {
+                    x: _sum(vec[f] * full.jacobian[f][x] for f in graph.names if vec[f])
+                    for x in names
+                }
     return Directional(
-        kind="jvp",
+        kind=kind,
         expression=graph.source,
         mode=mode,
         point=point,
-        variables=tuple(names),
+        variables=names,
         outputs=graph.names,
         values=dict(zip(graph.names, values)),
-        vector=v,
+        vector=vec,
         product=product,
         evaluations=passes,
         cost_note=note,
         warnings=warnings + result_warnings,
     )
+
+
+def jvp_at(expression, point, direction, *, wrt=None, mode: str = DEFAULT_MODE, **options):
+    """The directional derivative J·v of every output along ``direction``
+    (one number per variable of ``wrt``): one forward pass in the modes
+    that have one (forward, dual), else J·v from the mode's Jacobian."""
+    return _product("jvp", expression, point, direction, wrt, mode, options)
 
 
 def vjp_at(expression, point, cotangent, *, wrt=None, mode: str = DEFAULT_MODE, **options):
     """uᵀ·J for ``cotangent`` u (one number per output): one reverse pass
     in reverse mode, else uᵀ·J from the mode's Jacobian."""
-    graph, point, names, warnings = prepare(expression, point, wrt)
-    u = _vector(cotangent, graph.names, "--cotangent", "outputs")
-    backend = get_backend(mode)
-    given = _mode_options(mode, options)
-    if hasattr(backend, "vjp"):
-        values, product, passes = backend.vjp(graph, point, names, u, **given)
-        note = "one forward pass, one reverse pass seeded with the cotangent"
-        result_warnings: list[str] = []
-    else:
-        full = backend.jacobian(graph, point, names, **given)
-        values = [full.values[f] for f in graph.names]
-        product = {x: _sum(u[f] * full.jacobian[f][x] for f in graph.names if u[f]) for x in names}
-        passes, note, result_warnings = (
-            full.evaluations,
-            "the whole Jacobian, times u",
-            full.warnings,
-        )
-    return Directional(
-        kind="vjp",
-        expression=graph.source,
-        mode=mode,
-        point=point,
-        variables=tuple(names),
-        outputs=graph.names,
-        values=dict(zip(graph.names, values)),
-        vector=u,
-        product=product,
-        evaluations=passes,
-        cost_note=note,
-        warnings=warnings + result_warnings,
-    )
+    return _product("vjp", expression, point, cotangent, wrt, mode, options)
 
 
 def hvp_at(expression, point, direction, *, wrt=None, mode: str = DEFAULT_MODE, **options):
     """The Hessian-vector product H·v of the one output: forward over
     reverse (a constant number of passes) in reverse mode, else H·v from
     the mode's Hessian."""
-    graph, point, names, warnings = prepare(expression, point, wrt, "hessian --direction")
-    v = _vector(direction, tuple(names), "--direction", "variables")
-    backend = get_backend(mode)
-    given = _mode_options(mode, options)
-    if hasattr(backend, "hvp"):
-        value, product, passes = backend.hvp(graph, point, names, v, **given)
-        note = "forward over reverse: the gradient as graphs, then one dual pass along v"
-        result_warnings: list[str] = []
-    else:
-        full = backend.hessian(graph, point, names, **given)
-        value = full.value
-        product = {a: _dot(full.hessian[a], v, names) for a in names}
-        passes, note, result_warnings = (
-            full.evaluations,
-            "the whole Hessian, times v",
-            full.warnings,
-        )
-    return Directional(
-        kind="hvp",
-        expression=graph.source,
-        mode=mode,
-        point=point,
-        variables=tuple(names),
-        outputs=graph.names,
-        values={graph.names[0]: value},
-        vector=v,
-        product=product,
-        evaluations=passes,
-        cost_note=note,
-        warnings=warnings + result_warnings,
-    )
+    return _product("hvp", expression, point, direction, wrt, mode, options)
 
 
 def _dot(row: Mapping[str, float], v: Mapping[str, float], names) -> float:
