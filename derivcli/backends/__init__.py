@@ -364,7 +364,12 @@ def diagnose(
     else:
         # the expression's own nodes are in parse order; derivative graphs
         # are walked by shape, so that every mode names the same nodes first
-        order = topo_order(roots) if known is None else _structural_order(roots)
+        if known is None:
+            order = topo_order(roots)
+        else:
+            from ..printing import postorder
+
+            order = postorder(roots if isinstance(roots, Node) else list(roots))
         values = evaluate_all(order, point, strict=False, known=known)
     active: set[Node] = {var(name) for name in wrt}
     diagnosis = Diagnosis()
@@ -401,29 +406,6 @@ def diagnose(
                 + underflow_note(node, values, point)
             )
     return diagnosis
-
-
-def _structural_order(roots) -> list[Node]:
-    """Children before parents, arguments left to right: an order that
-    depends only on the graph's shape (``topo_order`` follows creation, which
-    differs between modes that built derivative nodes in another order)."""
-    if isinstance(roots, Node):
-        roots = (roots,)
-    order: list[Node] = []
-    done: set[Node] = set()
-    for root in roots:
-        stack = [(root, False)]
-        while stack:
-            node, expanded = stack.pop()
-            if node in done:
-                continue
-            if expanded:
-                done.add(node)
-                order.append(node)
-                continue
-            stack.append((node, True))
-            stack.extend((a, False) for a in reversed(node.args) if a not in done)
-    return order
 
 
 def nonfinite_warnings(
