@@ -262,21 +262,26 @@ def _table(*columns: tuple[str, str]) -> Any:
     return table
 
 
-def _hessian_cells(result: Hessian) -> dict[str, dict[str, str]]:
-    """Every entry as text: the number, ``(none)`` for a structural zero,
-    ``± error`` in numeric mode."""
-    zeros = set(result.structural_zeros)
-    errors = result.error_estimate
+def _matrix_cells(
+    matrix: dict[str, dict[str, float]],
+    rows: tuple[str, ...],
+    columns: tuple[str, ...],
+    zeros: list[tuple[str, str]],
+    errors: dict[str, dict[str, float]] | None,
+) -> dict[str, dict[str, str]]:
+    """Every entry of a Hessian or Jacobian as text: the number, ``(none)``
+    for a structural zero, ``± error`` in numeric mode."""
+    zero_set = set(zeros)
     cells: dict[str, dict[str, str]] = {}
-    for a in result.variables:
-        row = cells[a] = {}
-        for b in result.variables:
-            text = text_number(result.hessian[a][b])
-            if (a, b) in zeros:
+    for r in rows:
+        row = cells[r] = {}
+        for c in columns:
+            text = text_number(matrix[r][c])
+            if (r, c) in zero_set:
                 text += NONE_MARK
             if errors is not None:
-                text += f" ± {error_text(errors[a][b])}"
-            row[b] = text
+                text += f" ± {error_text(errors[r][c])}"
+            row[c] = text
     return cells
 
 
@@ -288,7 +293,11 @@ def _hessian_table(cells: dict[str, dict[str, str]], names: list[str]) -> Any:
 
 
 def _print_hessian(page: _Page, result: Hessian) -> None:
-    _print_matrix(page, _hessian_cells(result), list(result.variables), list(result.variables))
+    names = result.variables
+    cells = _matrix_cells(
+        result.hessian, names, names, result.structural_zeros, result.error_estimate
+    )
+    _print_matrix(page, cells, list(names), list(names))
 
 
 def _print_matrix(page: _Page, cells: dict, rows: list[str], names: list[str]) -> None:
@@ -471,24 +480,19 @@ def _values_text(values: dict[str, float]) -> str:
 
 def _print_jacobian(page: _Page, result: Jacobian) -> None:
     page.line(_title("Jacobian", result), style="bold")
-    zeros = set(result.structural_zeros)
-    errors = result.error_estimate
     if not result.variables:
         page.line(f"no variables: {shorten(result.expression)} is constant; its Jacobian is empty")
     else:
-        cells: dict[str, dict[str, str]] = {}
-        for f in result.outputs:
-            row = cells[f] = {}
-            for x in result.variables:
-                text = text_number(result.jacobian[f][x])
-                if (f, x) in zeros:
-                    text += NONE_MARK
-                if errors is not None:
-                    text += f" ± {error_text(errors[f][x])}"
-                row[x] = text
+        cells = _matrix_cells(
+            result.jacobian,
+            result.outputs,
+            result.variables,
+            result.structural_zeros,
+            result.error_estimate,
+        )
         _print_matrix(page, cells, list(result.outputs), list(result.variables))
     page.line(f"values {_values_text(result.values)}")
-    if zeros:
+    if result.structural_zeros:
         page.line("(none): the variable does not reach that output")
 
 
