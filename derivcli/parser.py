@@ -9,7 +9,7 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-from .errors import ParseError, UnknownFunction
+from .errors import ParseError, UnknownFunction, UsageError
 from .graph import Graph, Node, Program, const, make, var
 from .primitives import CONSTANTS, FUNCTIONS, PRIMITIVES, ArityError, call
 
@@ -52,7 +52,7 @@ class Postlexer:
     it ends a statement: outside parentheses, not after an operator, once.
     Tokens keep their positions, so error carets point at the user's text."""
 
-    always_accept = ("_NL", "NAME", "LPAR", "ROOT", "PI")
+    always_accept = ("_NL",)
 
     def process(self, stream):
         from lark import Token
@@ -173,6 +173,11 @@ class _Builder:
                     _caret_detail(token),
                 )
             return _substitute(body, {var(p): a for p, a in zip(params, args)})
+        if scope.defining is not None and text == str(scope.defining):
+            raise ParseError(
+                f"{text} is used in its own definition; a definition cannot refer to itself",
+                _caret_detail(token),
+            )
         if text not in FUNCTIONS:
             raise _unknown_function(token)
         try:  # the arity: log(x) or log(x, b), max(a, b, ...)
@@ -347,6 +352,7 @@ def _parser():
         grammar_path().read_text(encoding="utf-8"),
         parser="lalr",
         transformer=_Builder(),
+        lexer="basic",
         postlex=Postlexer(),
         maybe_placeholders=True,
         propagate_positions=False,
@@ -574,7 +580,21 @@ def parse(text: str) -> Graph:
     program = _program(text, outputs)
     # the names of defined values, for printing (``--format program``)
     object.__setattr__(program, "definitions", scope.value_names)
+    object.__setattr__(program, "defined_names", (*scope.values, *scope.functions))
     return program
+
+
+def check_not_defined(graph, names, flag: str) -> None:
+    """A name of ``--at`` or ``--wrt`` that the expression defines is an
+    error: a defined name is not a variable, so it can be given no value."""
+    defined = getattr(graph, "defined_names", ())
+    for name in names:
+        if name in defined:
+            raise UsageError(
+                f"{flag} names {name}, which the expression defines; {flag} takes "
+                f"variables only ({', '.join(graph.variables) or 'none'}): drop {name}, "
+                f"or remove its definition to make it a variable"
+            )
 
 
 def _program(text: str, outputs: list) -> Program:

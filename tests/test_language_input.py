@@ -254,3 +254,132 @@ def test_closeness_weighs_the_whole_name():
     assert "sin" not in close_names("min", [k for k in known if k != "min"])
     assert close_names("sinn", known) == ["sin"]
     assert close_names("frobnicate", known) == []
+
+
+# ---------------------------------------------------------------------------
+# Definitions
+
+
+@pytest.mark.parametrize(
+    "defined, expanded",
+    [
+        ("r = sqrt(x^2 + y^2); exp(-r)/r", "exp(-sqrt(x^2 + y^2))/sqrt(x^2 + y^2)"),
+        ("f(t) = t^2 + 1; f(x)*f(y)", "(x^2 + 1)*(y^2 + 1)"),
+        ("f(a, b) = a - b; f(b, a)", "b - a"),  # parameters replaced at once
+        ("f(x) = x^2; f(y) + x", "y^2 + x"),  # a parameter is not the variable x
+        ("k = 0.5; g(t) = k*t; g(x)", "0.5*x"),
+        ("r = x + 1\ns = 2r\ns^2", "(2*(x + 1))^2"),  # newlines separate
+        ("r = x +\n  1\nr", "x + 1"),  # a line ending in an operator continues
+        ("r = (x\n + 1)\nr", "x + 1"),  # so does a line inside parentheses
+        ("\n\nr = x;; r;\n", "x"),  # blank statements are nothing
+        ("u = x*y; a: u, b: u + 1", "a: x*y, b: x*y + 1"),
+        ("r = x·y; √r + r²", "sqrt(x*y) + (x*y)^2"),
+        ("f(t) = 2t; f(x)f(y)", "2*x*(2*y)"),
+    ],
+)
+def test_definitions_expand_into_the_graph(defined, expanded):
+    assert parse(defined).outputs == parse(expanded).outputs
+    assert parse(defined).names == parse(expanded).names
+
+
+def test_a_function_used_twice_is_one_node():
+    from derivcli.graph import count_nodes
+
+    program = parse("f(t) = sin(t)^2 + t; f(x) + f(x)*y")
+    total, shared = program.root.args
+    assert shared.args[0] is total  # f(x) is one node
+    assert count_nodes(program.root) == count_nodes(parse("s = sin(x)^2 + x; s + s*y").root)
+
+
+@pytest.mark.parametrize(
+    "text, message, column",
+    [
+        ("r + 1; r = x", "r is used before it is defined", 0),
+        ("f(x) + 1; f(t) = t", "f is used before it is defined", 0),
+        ("sin = x; sin", "sin is a built-in function; a definition cannot replace it", 0),
+        ("sin(t) = t; sin(x)", "sin is a built-in function", 0),
+        ("pi = 3; pi", "pi is a built-in constant", 0),
+        ("r = x; r = y; r", "r is defined twice", 7),
+        ("f(t) = t; f = 2; f", "f is defined twice", 10),
+        ("f(t) = t; f(x, y)", "f takes 1 argument (t), not 2", 10),
+        ("f(t, u) = t*u; f(x)", "f takes 2 arguments (t, u), not 1", 15),
+        ("f(t) = f(t); f(x)", "f is used in its own definition", 7),
+        ("r = r + 1; r", "r is used in its own definition", 4),
+        ("r = x^2", "the definition of r has no output after it", 0),
+        ("x + 1; r = x", "the definition of r comes after an output", 7),
+        ("f(2) = 1; f(x)", "the parameters of f must be names", 0),
+        ("f(t, t) = t; f(x, x)", "the parameter t of f is given twice", 0),
+        ("f(t) = t; f + 1", "f is a function; write f(...)", 10),
+    ],
+)
+def test_definition_errors(text, message, column):
+    exc = error(text)
+    assert exc.message.startswith(message), exc.message
+    assert caret_column(exc.detail) == column
+    result = run("eval", text, "--at", "x=1,y=2")
+    assert result.exit_code == 2 and result.stderr.startswith("Error: " + message)
+    assert "Traceback" not in result.stderr
+
+
+def test_the_point_cannot_name_a_defined_value():
+    result = run("grad", "r = sqrt(x^2 + y^2); exp(-r)/r", "--at", "x=1,y=2,r=1")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("Error: --at names r, which the expression defines")
+    result = run("diff", "r = x^2; r", "--wrt", "r")
+    assert result.exit_code == 2 and "--wrt names r" in result.stderr
+
+
+def test_grad_of_a_definition_against_the_exact_gradient():
+    import sympy
+
+    x, y = sympy.symbols("x y")
+    r = sympy.sqrt(x**2 + y**2)
+    f = sympy.exp(-r) / r
+    result = run("grad", "r = sqrt(x^2 + y^2); exp(-r)/r", "--at", "x=1,y=2", "-f", "value")
+    got = [float(v) for v in result.stdout.split()]
+    want = [float(sympy.diff(f, v).subs({x: 1, y: 2}).evalf(30)) for v in (x, y)]
+    assert got == pytest.approx(want, rel=1e-14)
+
+
+# ---------------------------------------------------------------------------
+# Parse-back: what diff prints (infix and program) is the same graph
+
+
+PARSE_BACK = [
+    "2x^3 + 3x(y+1)".replace("x(", "x*("),
+    "(x+1)(x-1)sin(x)",
+    "x²y − 3·x÷y",
+    "√(x² + y²)",
+    "2πr²h",
+    "r = sqrt(x^2 + y^2); exp(-r)/r",
+    "f(t) = t^2 + 1; f(x)*f(y)",
+    "u = sin(x)y; v = u^2 + u; v/u + exp(v)",
+    "t1 = x*y; t1^2 + sin(t1)",
+]
+
+
+@pytest.mark.parametrize("text", PARSE_BACK)
+@pytest.mark.parametrize("form", ["infix", "program"])
+def test_printed_derivatives_parse_back(text, form):
+    from derivcli.api import derivative_of
+
+    graph = parse(text)
+    for name in graph.variables:
+        d = derivative_of(graph, name, form=form)
+        back = parse(d.derivative)
+        assert back.outputs == (d.node,) if hasattr(d, "node") else True
+        point = {v: 0.7 + 0.1 * i for i, v in enumerate(graph.variables)}
+        exact = derivative_of(graph, name)
+        assert evaluate(back.root, point) == pytest.approx(
+            evaluate(parse(exact.derivative).root, point), rel=1e-13
+        )
+
+
+def test_program_form_uses_the_definitions_names():
+    result = run("diff", "r = sqrt(x^2 + y^2); exp(-r)/r", "--wrt", "x", "--format", "program")
+    lines = result.stdout.splitlines()
+    assert lines[0] == "r = sqrt(x^2 + y^2)"
+    assert all(not line.startswith("t1 = sqrt") for line in lines)
+    back = parse(result.stdout)
+    direct = parse(run("diff", "exp(-sqrt(x^2 + y^2))/sqrt(x^2 + y^2)", "--wrt", "x").stdout)
+    assert back.outputs == direct.outputs
