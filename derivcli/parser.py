@@ -6,6 +6,7 @@ over the expression however deeply it nests.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
 
@@ -93,6 +94,7 @@ class _Scope:
         self.used: dict[str, object] = {}  # first use of each free variable
         self.params: tuple[str, ...] = ()
         self.defining = None  # the token of the name being defined
+        self.definitions_only = False  # a --let: definitions and no output
 
 
 _scope = [_Scope()]
@@ -238,6 +240,15 @@ class _Builder:
     def start(self, children: list) -> list:
         outputs: list = []
         last = None
+        if _scope[0].definitions_only:
+            for item in children:
+                if not isinstance(item, tuple):
+                    raise ParseError(
+                        "--let takes definitions only (name = expression or f(t) = "
+                        "expression); the expression to compute is the EXPRESSION argument",
+                        _caret_detail(_first_token(item)),
+                    )
+            return []
         for item in children:
             if isinstance(item, tuple):  # a definition
                 if outputs:
@@ -287,6 +298,16 @@ class _Builder:
         if operand.op == "const":  # -2 is the number -2 (negation is exact)
             return const(-operand.value)
         return make(_primitive("neg"), (operand,))
+
+
+def _first_token(outputs: list):
+    token, _node = outputs[0]
+    if token is not None:
+        return token
+    from lark import Token
+
+    stripped = _source[0].lstrip().lstrip(";")
+    return Token("NAME", "", start_pos=len(_source[0]) - len(stripped), line=1, column=1)
 
 
 _PARAMETERS = re.compile(r"\s*\(\s*([A-Za-z_]\w*(?:\s*,\s*[A-Za-z_]\w*)*)?\s*\)")
@@ -369,8 +390,12 @@ def _caret_detail(token) -> str:
     return _caret(_source[0], token.line, token.column)
 
 
+_where = [0]  # the line of the last caret (to name the line of a --let file)
+
+
 def _caret(text: str, line: int, column: int) -> str:
     """The offending line with a caret under ``column`` (both 1-based)."""
+    _where[0] = line
     lines = text.split("\n") or [""]
     src = lines[min(max(line, 1), len(lines)) - 1]
     col = column - 1
@@ -558,16 +583,39 @@ def _lark_error(text: str, exc) -> ParseError:
     return ParseError(message, detail)
 
 
-def parse(text: str) -> Graph:
-    """Parse ``text`` into a :class:`Graph` (raises ``ParseError``)."""
-    from lark.exceptions import UnexpectedInput, VisitError
+def parse(text: str, lets: Sequence[tuple[str, str]] = ()) -> Graph:
+    """Parse ``text`` into a :class:`Graph` (raises ``ParseError``).
 
+    ``lets`` are more definitions read first, as ``(where, text)`` pairs
+    (``--let "k=0.5"``, ``--let @defs.txt``): ``where`` names them in errors.
+    """
     if not text.strip():
         raise ParseError("the expression is empty; give a formula such as 'x*x*y + y + 2'")
+    scope = _Scope()
+    for where, definitions in lets:
+        scope.definitions_only = True
+        try:
+            _parse_text(definitions, scope)
+        except ParseError as exc:
+            line = f", line {_where[0]}" if "\n" in definitions.strip() and _where[0] else ""
+            raise type(exc)(f"{where}{line}: {exc.message}", exc.detail) from None
+    scope.definitions_only = False
+    outputs = _parse_text(text, scope)
+    program = _program(text, outputs)
+    # the names of defined values, for printing (``--format program``)
+    object.__setattr__(program, "definitions", scope.value_names)
+    object.__setattr__(program, "defined_names", (*scope.values, *scope.functions))
+    return program
+
+
+def _parse_text(text: str, scope: _Scope) -> list:
+    from lark.exceptions import UnexpectedInput, VisitError
+
     _source[0] = text
-    _scope[0] = scope = _Scope()
+    _scope[0] = scope
+    _where[0] = 0
     try:
-        outputs = _parser().parse(text)
+        return _parser().parse(text)
     except UnexpectedInput as exc:
         raise _lark_error(text, exc) from None
     except VisitError as exc:  # pragma: no cover - depends on lark's wrapping
@@ -577,11 +625,6 @@ def parse(text: str) -> Graph:
     finally:
         _source[0] = ""
         _scope[0] = _Scope()
-    program = _program(text, outputs)
-    # the names of defined values, for printing (``--format program``)
-    object.__setattr__(program, "definitions", scope.value_names)
-    object.__setattr__(program, "defined_names", (*scope.values, *scope.functions))
-    return program
 
 
 def check_not_defined(graph, names, flag: str) -> None:

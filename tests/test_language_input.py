@@ -383,3 +383,40 @@ def test_program_form_uses_the_definitions_names():
     back = parse(result.stdout)
     direct = parse(run("diff", "exp(-sqrt(x^2 + y^2))/sqrt(x^2 + y^2)", "--wrt", "x").stdout)
     assert back.outputs == direct.outputs
+
+
+# ---------------------------------------------------------------------------
+# --let
+
+
+def test_let_adds_definitions_on_every_command(tmp_path):
+    defs = tmp_path / "defs.txt"
+    defs.write_text("# a library of formulas\nf(t) = t^2 + 1\nk = 0.5; g(t) = k*t\n")
+    common = ["--let", f"@{defs}", "--let", "c=3"]
+    at = ["--at", "x=2,y=1"]
+    assert run("eval", "c*f(x)", *common, *at, "-f", "value").stdout == "15\n"
+    assert run("grad", "g(x)*y", *common, *at, "-f", "value").stdout == "0.5\n1\n"
+    assert run("hessian", "c*f(x)", *common, "--at", "x=2", "-f", "value").stdout == "6\n"
+    jac = run("jacobian", "f(x), g(y)", *common, *at, "-f", "value")
+    assert jac.exit_code == 0, jac.stderr
+    assert run("diff", "c*f(x)", *common, "--wrt", "x").stdout == "6*x\n"
+    cmp = run("compare", "c*f(x)", *common, "--at", "x=2", "--modes", "reverse,forward")
+    assert cmp.exit_code == 0, cmp.stderr
+
+
+def test_let_errors_name_the_file_and_line(tmp_path):
+    defs = tmp_path / "defs.txt"
+    defs.write_text("f(t) = t^2\n\nh(t) = t +* 1\n")
+    result = run("eval", "h(x)", "--let", f"@{defs}", "--at", "x=1")
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"Error: {defs}, line 3: unexpected '*'")
+    assert "  h(t) = t +* 1\n" in result.stderr
+    missing = run("eval", "x", "--let", f"@{tmp_path / 'none.txt'}", "--at", "x=1")
+    assert missing.exit_code == 2 and "cannot read" in missing.stderr
+    inline = run("eval", "x", "--let", "x^2", "--at", "x=1")
+    assert inline.exit_code == 2
+    assert inline.stderr.startswith("Error: --let 'x^2': --let takes definitions only")
+    clash = run("eval", "sin(x)", "--let", "sin(t) = t", "--at", "x=1")
+    assert clash.exit_code == 2 and "sin is a built-in function" in clash.stderr
+    twice = run("eval", "k = 2; k*x", "--let", "k=1", "--at", "x=1")
+    assert twice.exit_code == 2 and "k is defined twice" in twice.stderr
