@@ -481,6 +481,10 @@ def _unknown_function(token) -> UnknownFunction:
         )
     call_text = _call_text(token)
     product = text + "*" + call_text[len(text) :].lstrip()
+    if len(text) <= 2 or text in scope.values or text in scope.used:
+        return UnknownFunction(
+            f"{text} is not a function; for a product write {product}", _caret_detail(token)
+        )
     return UnknownFunction(
         f"unknown function '{text}'; for a product write {product}. "
         "Known functions: " + ", ".join(known) + ".",

@@ -227,7 +227,8 @@ def test_pasted_unicode_parses_to_the_same_graph(node):
         ("mni(x, y)", "unknown function 'mni'. Did you mean min?", 0),
         ("lg(x)", "unknown function 'lg'. Did you mean ln or log?", 0),
         ("asn(x)", "unknown function 'asn'. Did you mean asin?", 0),
-        ("x(y+1)", "unknown function 'x'; for a product write x*(y+1).", 0),
+        ("x(y+1)", "x is not a function; for a product write x*(y+1)", 0),
+        ("foo(y+1)", "unknown function 'foo'; for a product write foo*(y+1). Known", 0),
     ],
 )
 def test_errors_suggest_the_fix(text, message, column):
