@@ -47,10 +47,15 @@ _CONTINUES = frozenset(
 )
 
 
+#: a line that starts with one of these continues the line before
+_LEADS = frozenset({"_PLUS", "_MINUS", "_TIMES", "_DIVIDE", "POW", "RPAR", "COMMA", "SEMICOLON"})
+
+
 class Postlexer:
     """Puts ``_JUXT`` (an implicit product) between a token that closes an
     operand and one that opens one, and keeps a newline (``_NL``) only where
-    it ends a statement: outside parentheses, not after an operator, once.
+    it ends a statement: outside parentheses, not after an operator nor
+    before one (``x^2\n+ y^2`` is one expression), once.
     Tokens keep their positions, so error carets point at the user's text."""
 
     always_accept = ("_NL",)
@@ -68,8 +73,10 @@ class Postlexer:
                     newline = newline or token
                 continue
             if newline is not None:
-                yield newline
-                prev, newline = newline, None
+                if kind not in _LEADS:  # a line that starts with an operator continues
+                    yield newline
+                    prev = newline
+                newline = None
             if kind == "LPAR":
                 depth += 1
             elif kind == "RPAR":

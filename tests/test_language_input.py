@@ -421,3 +421,17 @@ def test_let_errors_name_the_file_and_line(tmp_path):
     assert clash.exit_code == 2 and "sin is a built-in function" in clash.stderr
     twice = run("eval", "k = 2; k*x", "--let", "k=1", "--at", "x=1")
     assert twice.exit_code == 2 and "k is defined twice" in twice.stderr
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("x^2\n+ y^2", "x^2 + y^2"),  # a line starting with an operator continues
+        ("x^2 +\ny^2", "x^2 + y^2"),
+        ("max(x,\n y)", "max(x, y)"),
+        ("x # a comment\n", "x"),
+        ("a: x\nb: y", "a: x, b: y"),  # a newline also separates outputs
+    ],
+)
+def test_newlines(text, expected):
+    assert parse(text).outputs == parse(expected).outputs
