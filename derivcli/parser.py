@@ -58,7 +58,10 @@ class Postlexer:
     before one (``x^2\n+ y^2`` is one expression), once.
     Tokens keep their positions, so error carets point at the user's text."""
 
-    always_accept = ("_NL",)
+    # lexed in every parser state: a newline, and what may follow one or
+    # start an implicit product (so a contextual lexer works too, e.g. in a
+    # standalone parser generated from the grammar)
+    always_accept = ("_NL", "NAME", "NUMBER", "LPAR", "ROOT", "PI")
 
     def process(self, stream):
         from lark import Token
