@@ -12,7 +12,7 @@ from . import backends
 from .backends import DEFAULT_MODE, get_backend
 from .errors import UsageError
 from .graph import Graph
-from .parser import parse
+from .parser import check_not_defined, parse
 from .point import check_point, parse_wrt
 from .results import Derivative, Directional, Evaluation, Gradient, Hessian, Jacobian
 
@@ -36,8 +36,10 @@ def prepare(expression, point, wrt, command: str | None = None):
     if command is not None:
         graph.single(command)
     point = {k: float(v) for k, v in point.items()}
-    warnings = check_point(graph.variables, point)
     wrt_text = ",".join(wrt) if isinstance(wrt, (list, tuple)) else wrt
+    check_not_defined(graph, point, "--at")
+    check_not_defined(graph, (wrt_text or "").replace(" ", "").split(","), "--wrt")
+    warnings = check_point(graph.variables, point)
     names, wrt_warnings = parse_wrt(wrt_text, graph.variables)
     return graph, point, names, warnings + wrt_warnings
 
@@ -297,6 +299,7 @@ def derivative_of(
         raise UsageError("--wrt needs variable names, e.g. --wrt x or --wrt x,y")
     for name in names:
         check_name(name, "--wrt")
+    check_not_defined(graph, names, "--wrt")
     if len(names) > MAX_ORDER:
         raise UsageError(
             f"the derivative order is at most {MAX_ORDER}; use --order {MAX_ORDER} or less"
@@ -350,7 +353,8 @@ def derivative_of(
     # (--format infix with a program already: the LaTeX is not shown)
     latex_length = 0 if program or (infix_big and form == "infix") else latex_size(node)
     latex_big = latex_length > TEXT_LIMIT or (infix_big and form == "infix")
-    as_program = to_program(node) if program or infix_big or latex_big else ""
+    defined = getattr(graph, "definitions", None)  # the names of the user's definitions
+    as_program = to_program(node, defined) if program or infix_big or latex_big else ""
     text = as_program if program or infix_big else to_infix(node)
     latex = as_program if program or latex_big else to_latex(node)
     if (infix_big and form != "latex") or (latex_big and form == "latex"):

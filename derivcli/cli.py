@@ -267,6 +267,41 @@ def _at_option(f: Callable) -> Callable:
     )(f)
 
 
+def _store_lets(ctx: click.Context, _param: click.Parameter, value: tuple[str, ...]) -> None:
+    ctx.meta["derivcli.lets"] = value
+
+
+def _let_option(f: Callable) -> Callable:
+    return click.option(
+        "--let",
+        multiple=True,
+        metavar="DEFINITIONS",
+        expose_value=False,
+        callback=_store_lets,
+        help="Definitions read before EXPRESSION: --let k=0.5, --let 'f(t) = t^2; g(t) = 2t' "
+        "(repeatable); --let @FILE reads them from a file (one a line, or separated by ;).",
+    )(f)
+
+
+def _lets() -> list[tuple[str, str]]:
+    """The --let definitions as (where, text) pairs, files read."""
+    out = []
+    for value in click.get_current_context().meta.get("derivcli.lets", ()):
+        if value.startswith("@"):
+            path = value[1:]
+            try:
+                with open(path, encoding="utf-8") as file:
+                    text = file.read().removeprefix("\ufeff")
+            except OSError as exc:
+                raise UsageError(f"--let {value}: cannot read {path} ({exc.strerror})") from None
+            except UnicodeDecodeError:
+                raise UsageError(f"--let {value}: {path} is not UTF-8 text") from None
+            out.append((path, text))
+        else:
+            out.append((f"--let {value!r}", value))
+    return out
+
+
 def _format_option(f: Callable, formats: tuple[str, ...] = FORMATS) -> Callable:
     return click.option(
         "--format",
@@ -323,7 +358,7 @@ def _stdin_is_terminal() -> bool:
         return True
 
 
-def _read_expression(expression: str | None) -> str:
+def _read_expression(expression: str | None) -> Any:
     """The EXPRESSION argument; ``-``, or none with a pipe, reads stdin."""
     if expression is None:
         if _stdin_is_terminal():
@@ -342,6 +377,11 @@ def _read_expression(expression: str | None) -> str:
         expression.encode("utf-8")
     except UnicodeEncodeError:  # undecodable bytes, kept by Python as surrogates
         raise UsageError(f"{where} is not UTF-8 text; give the formula in UTF-8") from None
+    lets = _lets()
+    if lets:  # the definitions of --let, then the expression: one program
+        from .parser import parse
+
+        return parse(expression, lets)
     return expression
 
 
@@ -411,6 +451,7 @@ def _direction_option(f: Callable) -> Callable:
 
 @cli.command("eval", context_settings=CONTEXT)
 @_expression_argument
+@_let_option
 @_at_option
 @_format_option
 def eval_command(expression: str | None, at: tuple[str, ...], fmt: str) -> None:
@@ -430,6 +471,7 @@ def eval_command(expression: str | None, at: tuple[str, ...], fmt: str) -> None:
 
 @cli.command("grad", context_settings=CONTEXT)
 @_expression_argument
+@_let_option
 @_at_option
 @_derivative_options
 @_direction_option
@@ -457,6 +499,7 @@ def grad_command(expression: str | None, at: tuple[str, ...], fmt: str, **option
 
 @cli.command("hessian", context_settings=CONTEXT)
 @_expression_argument
+@_let_option
 @_at_option
 @_derivative_options
 @_direction_option
@@ -482,6 +525,7 @@ def hessian_command(expression: str | None, at: tuple[str, ...], fmt: str, **opt
 
 @cli.command("jacobian", context_settings=CONTEXT)
 @_expression_argument
+@_let_option
 @_at_option
 @_derivative_options
 @click.option(
@@ -515,6 +559,7 @@ def jacobian_command(expression: str | None, at: tuple[str, ...], fmt: str, **op
 
 @cli.command("diff", context_settings=CONTEXT)
 @_expression_argument
+@_let_option
 @click.option(
     "--wrt",
     metavar="X,Y,...",
@@ -584,6 +629,7 @@ EXIT_DISAGREE = 4
 
 @cli.command("compare", context_settings=CONTEXT)
 @_expression_argument
+@_let_option
 @_at_option
 @click.option(
     "--modes",

@@ -28,7 +28,8 @@ _ARGUMENTS = ("x", "y", "z", "u", "v", "w")
 #: associativity and its extra spellings)
 _LEVEL_NOTES = {
     PREC_SUM: "left-associative: a - b - c is (a - b) - c",
-    PREC_PRODUCT: "left-associative: a / b / c is (a / b) / c; 2x is not a product, write 2*x",
+    PREC_PRODUCT: "left-associative: a / b / c is (a / b) / c; a number or ')' before a name "
+    "or '(' multiplies: 2x, 2(x+1), (x+1)(x-1), and 1/2x is (1/2)*x",
     PREC_UNARY: "prefix; binds looser than ^: -x^2 is -(x^2), and 2^-x is allowed; "
     "a unary + does nothing",
     PREC_POWER: "right-associative: 2^3^2 is 2^9 = 512; ** is another spelling of ^",
@@ -123,6 +124,8 @@ def language_text() -> str:
         lines.append(f"  {form:<{op_width}}  {level['note']}")
     lines.append(
         "Numbers: 3, 3.5, .5, 1e-3 (IEEE doubles). Variables: letters, digits and _, "
-        "not starting with a digit (x1, alpha, w_2); parentheses group."
+        "not starting with a digit (x1, alpha, w_2); parentheses group. Also read: "
+        "\u00b7 \u00d7 (times), \u00f7, \u2212, x\u00b2 x\u207b\u00b9 (powers), "
+        "\u03c0, \u221ax. Definitions before the outputs: r = x^2 + 1; f(t) = t^2; f(r)."
     )
     return "".join(line + "\n" for line in lines)

@@ -5,11 +5,12 @@ over the expression however deeply it nests.
 
 from __future__ import annotations
 
-import difflib
+import re
+from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
 
-from .errors import ParseError, UnknownFunction
+from .errors import ParseError, UnknownFunction, UsageError
 from .graph import Graph, Node, Program, const, make, var
 from .primitives import CONSTANTS, FUNCTIONS, PRIMITIVES, ArityError, call
 
@@ -33,34 +34,171 @@ def _primitive(name: str):
     return PRIMITIVES[name]
 
 
+# ---------------------------------------------------------------------------
+# The postlexer: implicit products and newlines that end statements
+
+#: tokens that close an operand, and tokens that open one: between the two
+#: an implicit product (2x, 2(x+1), (x+1)(x-1), 2 pi r) is meant
+_CLOSES = frozenset({"NUMBER", "RPAR", "SUPERSCRIPT", "PI"})
+_OPENS = frozenset({"NAME", "LPAR", "ROOT", "PI"})
+#: a line that ends with one of these continues on the next line
+_CONTINUES = frozenset(
+    {"_PLUS", "_MINUS", "_TIMES", "_DIVIDE", "POW", "ROOT", "EQUAL", "COMMA", "SEMICOLON", "COLON"}
+)
+
+
+#: a line that starts with one of these continues the line before
+_LEADS = frozenset({"_PLUS", "_MINUS", "_TIMES", "_DIVIDE", "POW", "RPAR", "COMMA", "SEMICOLON"})
+
+
+class Postlexer:
+    """Puts ``_JUXT`` (an implicit product) between a token that closes an
+    operand and one that opens one, and keeps a newline (``_NL``) only where
+    it ends a statement: outside parentheses, not after an operator nor
+    before one (``x^2\n+ y^2`` is one expression), once.
+    Tokens keep their positions, so error carets point at the user's text."""
+
+    # lexed in every parser state: a newline, and what may follow one or
+    # start an implicit product (so a contextual lexer works too, e.g. in a
+    # standalone parser generated from the grammar)
+    always_accept = ("_NL", "NAME", "NUMBER", "LPAR", "ROOT", "PI")
+
+    def process(self, stream):
+        from lark import Token
+
+        prev = None
+        depth = 0
+        newline = None
+        for token in stream:
+            kind = token.type
+            if kind == "_NL":
+                if depth == 0 and prev is not None and prev.type not in _CONTINUES:
+                    newline = newline or token
+                continue
+            if newline is not None:
+                if kind not in _LEADS:  # a line that starts with an operator continues
+                    yield newline
+                    prev = newline
+                newline = None
+            if kind == "LPAR":
+                depth += 1
+            elif kind == "RPAR":
+                depth = max(depth - 1, 0)
+            if prev is not None and prev.type in _CLOSES and kind in _OPENS:
+                yield Token.new_borrow_pos("_JUXT", "", token)
+            yield token
+            prev = token
+
+
+# ---------------------------------------------------------------------------
+# The transformer: nodes built inside the parse, definitions expanded
+
+
+class _Scope:
+    """What the statements parsed so far define (reset for every parse)."""
+
+    def __init__(self) -> None:
+        self.values: dict[str, Node] = {}
+        self.functions: dict[str, tuple[tuple[str, ...], Node]] = {}
+        self.value_names: dict[Node, str] = {}
+        self.used: dict[str, object] = {}  # first use of each free variable
+        self.params: tuple[str, ...] = ()
+        self.defining = None  # the token of the name being defined
+        self.definitions_only = False  # a --let: definitions and no output
+
+
+_scope = [_Scope()]
+
+_BUILTIN = "a built-in function"
+
+
+def _builtin_kind(text: str) -> str | None:
+    if text in FUNCTIONS:
+        return _BUILTIN
+    if text in CONSTANTS:
+        return "a built-in constant"
+    return None
+
+
+def _substitute(body: Node, mapping: dict[Node, Node]) -> Node:
+    """``body`` with the nodes of ``mapping`` replaced (a loop, no recursion)."""
+    from .graph import topo_order
+
+    new: dict[Node, Node] = {}
+    for node in topo_order(body):
+        if node in mapping:
+            new[node] = mapping[node]
+        elif node.args:
+            new[node] = make(node.prim, tuple(new[a] for a in node.args))
+        else:
+            new[node] = node
+    return new[body]
+
+
+_SUPERSCRIPT = str.maketrans(
+    "\u2070\u00b9\u00b2\u00b3\u2074\u2075\u2076\u2077\u2078\u2079\u207a\u207b",
+    "0123456789+-",
+    "\u207d\u207e",
+)
+
+
 class _Builder:
     """Transformer callbacks named after the grammar's aliases."""
 
     def number(self, children: list) -> Node:
-        return const(float(children[0]))
+        return const(float(children[0].replace("\u2212", "-")))
 
     def name(self, children: list) -> Node:
         token = children[0]
         text = str(token)
-        if text in CONSTANTS:
-            return const(CONSTANTS[text])
-        if text in FUNCTIONS:
+        if text == "\u03c0":
+            return const(CONSTANTS["pi"])
+        scope = _scope[0]
+        if text in scope.params:
+            return var(text)
+        defining = scope.defining
+        if defining is not None and text == str(defining):
             raise ParseError(
-                f"{text} is a function; write {text}(...) with its argument",
+                f"{text} is used in its own definition; a definition cannot refer to itself",
                 _caret_detail(token),
             )
+        if text in scope.values:
+            return scope.values[text]
+        if text in CONSTANTS:
+            return const(CONSTANTS[text])
+        if text in FUNCTIONS or text in scope.functions:
+            raise ParseError(_function_as_name(text, token), _caret_detail(token))
+        scope.used.setdefault(text, token)
         return var(text)
 
     def call(self, children: list) -> Node:
         token, args = children
         args = args or []
         text = str(token)
+        scope = _scope[0]
+        if text in scope.functions:
+            params, body = scope.functions[text]
+            if len(args) != len(params):
+                raise ParseError(
+                    f"{text} takes {len(params)} argument{'s' if len(params) != 1 else ''} "
+                    f"({', '.join(params)}), not {len(args)}",
+                    _caret_detail(token),
+                )
+            return _substitute(body, {var(p): a for p, a in zip(params, args)})
+        if scope.defining is not None and text == str(scope.defining):
+            raise ParseError(
+                f"{text} is used in its own definition; a definition cannot refer to itself",
+                _caret_detail(token),
+            )
         if text not in FUNCTIONS:
             raise _unknown_function(token)
         try:  # the arity: log(x) or log(x, b), max(a, b, ...)
             return call(text, args, make)
         except ArityError as exc:
             raise ParseError(str(exc), _caret_detail(token)) from None
+
+    def sqrt(self, children: list) -> Node:
+        return call("sqrt", [children[-1]], make)
 
     def output(self, children: list) -> tuple:
         return (None, children[0])
@@ -69,14 +207,82 @@ class _Builder:
         token, node = children
         return (token, node)
 
-    def start(self, children: list) -> list:
+    def outputs(self, children: list) -> list:
         return list(children)
+
+    # -- definitions: the head is reduced before the body is read
+
+    def value_head(self, children: list):
+        (token,) = children
+        _check_new_name(token)
+        _scope[0].defining = token
+        return token
+
+    def define_value(self, children: list) -> tuple:
+        token, node = children
+        scope = _scope[0]
+        scope.defining = None
+        scope.values[str(token)] = node
+        if node.args:
+            scope.value_names.setdefault(node, str(token))
+        return ("definition", token)
+
+    def function_head(self, children: list):
+        token = children[0]
+        _check_new_name(token)
+        scope = _scope[0]
+        params = _parameters(token)
+        for p in params:  # the head's names were read as uses: they are not
+            if p in scope.used and scope.used[p].start_pos > token.start_pos:
+                del scope.used[p]
+        scope.params = params
+        scope.defining = token
+        return token
+
+    def define_function(self, children: list) -> tuple:
+        token, body = children
+        scope = _scope[0]
+        scope.functions[str(token)] = (scope.params, body)
+        scope.params = ()
+        scope.defining = None
+        return ("definition", token)
+
+    def start(self, children: list) -> list:
+        outputs: list = []
+        last = None
+        if _scope[0].definitions_only:
+            for item in children:
+                if not isinstance(item, tuple):
+                    raise ParseError(
+                        "--let takes definitions only (name = expression or f(t) = "
+                        "expression); the expression to compute is the EXPRESSION argument",
+                        _caret_detail(_first_token(item)),
+                    )
+            return []
+        for item in children:
+            if isinstance(item, tuple):  # a definition
+                if outputs:
+                    raise ParseError(
+                        f"the definition of {item[1]} comes after an output; "
+                        "put the definitions first, then the outputs",
+                        _caret_detail(item[1]),
+                    )
+                last = item[1]
+            else:
+                outputs.extend(item)
+        if not outputs:
+            raise ParseError(
+                f"the definition of {last} has no output after it; "
+                f"write the expression to compute after it: {last} = ...; <expression>",
+                _caret_detail(last),
+            )
+        return outputs
 
     def arguments(self, children: list) -> list:
         return list(children)
 
     def pos(self, children: list) -> Node:
-        return children[0]
+        return children[-1]
 
     def _binary(name: str):  # noqa: N805 - a helper run while the class is made
         prim = _primitive(name)
@@ -90,13 +296,83 @@ class _Builder:
     sub = _binary("sub")
     mul = _binary("mul")
     div = _binary("div")
-    pow = _binary("pow")
+
+    def pow(self, children: list) -> Node:
+        exponent = children[-1]
+        if not isinstance(exponent, Node):  # x² x⁻¹: a superscript token
+            exponent = const(float(str(exponent).translate(_SUPERSCRIPT)))
+        return make(_primitive("pow"), (children[0], exponent))
 
     def neg(self, children: list) -> Node:
-        (operand,) = children
+        operand = children[-1]
         if operand.op == "const":  # -2 is the number -2 (negation is exact)
             return const(-operand.value)
         return make(_primitive("neg"), (operand,))
+
+
+def _first_token(outputs: list):
+    token, _node = outputs[0]
+    if token is not None:
+        return token
+    from lark import Token
+
+    stripped = _source[0].lstrip().lstrip(";")
+    return Token("NAME", "", start_pos=len(_source[0]) - len(stripped), line=1, column=1)
+
+
+_PARAMETERS = re.compile(r"\s*\(\s*([A-Za-z_]\w*(?:\s*,\s*[A-Za-z_]\w*)*)?\s*\)")
+
+
+def _parameters(token) -> tuple[str, ...]:
+    """The parameter names of the head ``f(t, u)`` (from the source text)."""
+    match = _PARAMETERS.match(_source[0], token.end_pos)
+    if match is None:
+        raise ParseError(
+            f"the parameters of {token} must be names: write {token}(t) = ... or {token}(t, u) = ...",
+            _caret_detail(token),
+        )
+    params = tuple(p.strip() for p in (match.group(1) or "").split(",") if p.strip())
+    for p in params:
+        if params.count(p) > 1:
+            raise ParseError(f"the parameter {p} of {token} is given twice", _caret_detail(token))
+        if _builtin_kind(p) or p in _scope[0].functions:
+            raise ParseError(
+                f"the parameter {p} of {token} is the name of a function or constant; "
+                "choose another name",
+                _caret_detail(token),
+            )
+    return params
+
+
+def _check_new_name(token) -> None:
+    text = str(token)
+    scope = _scope[0]
+    kind = _builtin_kind(text)
+    if kind:
+        raise ParseError(
+            f"{text} is {kind}; a definition cannot replace it, choose another name",
+            _caret_detail(token),
+        )
+    if text in scope.values or text in scope.functions:
+        raise ParseError(
+            f"{text} is defined twice; give each definition its own name", _caret_detail(token)
+        )
+    if text in scope.used:
+        use = scope.used[text]
+        raise ParseError(
+            f"{text} is used before it is defined (line {token.line}, column {token.column}); "
+            "move its definition before its first use",
+            _caret_detail(use),
+        )
+
+
+def _function_as_name(text: str, token) -> str:
+    """``sin x`` or ``sin`` alone: say to write the call."""
+    rest = _source[0][token.end_pos :]
+    match = re.match(r"\s*([A-Za-z_]\w*|\d+\.?\d*|\.\d+)", rest)
+    if match is None:
+        return f"{text} is a function; write {text}(...) with its argument"
+    return f"{text} is a function; write {text}({match.group(1)}) with its argument in parentheses"
 
 
 @lru_cache(maxsize=1)
@@ -107,6 +383,8 @@ def _parser():
         grammar_path().read_text(encoding="utf-8"),
         parser="lalr",
         transformer=_Builder(),
+        lexer="basic",
+        postlex=Postlexer(),
         maybe_placeholders=True,
         propagate_positions=False,
     )
@@ -122,8 +400,12 @@ def _caret_detail(token) -> str:
     return _caret(_source[0], token.line, token.column)
 
 
+_where = [0]  # the line of the last caret (to name the line of a --let file)
+
+
 def _caret(text: str, line: int, column: int) -> str:
     """The offending line with a caret under ``column`` (both 1-based)."""
+    _where[0] = line
     lines = text.split("\n") or [""]
     src = lines[min(max(line, 1), len(lines)) - 1]
     col = column - 1
@@ -137,15 +419,106 @@ def _caret(text: str, line: int, column: int) -> str:
     return f"  {prefix}{shown}{suffix}\n  {' ' * (len(prefix) + col - start)}^"
 
 
+def _typo_cost(typed: str, known: str) -> float:
+    """How far ``typed`` is from ``known``, as typing slips: a doubled or
+    dropped repeated letter and two swapped neighbours cost 1/2, any other
+    letter inserted, dropped or replaced 1, and replacing the first letter
+    3/2 (it changes the word: ``min`` is never ``sin``)."""
+    n, m = len(typed), len(known)
+    d = [[0.0] * (m + 1) for _ in range(n + 1)]
+    for i in range(1, n + 1):
+        d[i][0] = float(i)
+    for j in range(1, m + 1):
+        d[0][j] = float(j)
+    for i in range(1, n + 1):
+        for j in range(1, m + 1):
+            a, b = typed[i - 1], known[j - 1]
+            drop = 0.5 if i > 1 and typed[i - 2] == a else 1.0
+            add = 0.5 if j > 1 and known[j - 2] == b else 1.0
+            swap = 0.0 if a == b else (1.5 if i == j == 1 else 1.0)
+            best = min(d[i - 1][j] + drop, d[i][j - 1] + add, d[i - 1][j - 1] + swap)
+            if i > 1 and j > 1 and a == known[j - 2] and typed[i - 2] == b and a != b:
+                best = min(best, d[i - 2][j - 2] + 0.5)
+            d[i][j] = best
+    return d[n][m]
+
+
+def close_names(typed: str, known) -> list[str]:
+    """The names of ``known`` closest to ``typed`` (a typo away), best first."""
+    limit = 1.0 if len(typed) <= 4 else 2.0
+    costs = {name: _typo_cost(typed, name) for name in known if abs(len(name) - len(typed)) <= 2}
+    if not costs:
+        return []
+    best = min(costs.values())
+    if best > limit:
+        return []
+    return sorted(name for name, cost in costs.items() if cost == best)
+
+
+def _alternatives(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+
+
+def _call_text(token) -> str:
+    """The source of the call that starts at ``token``: ``x(y+1)``."""
+    text = _source[0]
+    depth = 0
+    for i in range(token.end_pos, len(text)):
+        if text[i] == "(":
+            depth += 1
+        elif text[i] == ")":
+            depth -= 1
+            if depth == 0:
+                return text[token.start_pos : i + 1]
+    return text[token.start_pos :]
+
+
 def _unknown_function(token) -> UnknownFunction:
     text = str(token)
-    close = difflib.get_close_matches(text, sorted(FUNCTIONS), n=3, cutoff=0.6)
+    scope = _scope[0]
+    known = sorted(set(FUNCTIONS) | set(scope.functions))
+    close = close_names(text, known)
     if close:
-        alternatives = close[0] if len(close) == 1 else ", ".join(close[:-1]) + " or " + close[-1]
-        hint = f"Did you mean {alternatives}?"
-    else:
-        hint = "Known functions: " + ", ".join(sorted(FUNCTIONS)) + "."
-    return UnknownFunction(f"unknown function '{text}'. {hint}", _caret_detail(token))
+        hint = f"Did you mean {_alternatives(close)}?"
+        return UnknownFunction(f"unknown function '{text}'. {hint}", _caret_detail(token))
+    if re.search(
+        rf"(?<![\w.])\s*{re.escape(text)}\s*\([^()]*\)\s*=(?!=)", _source[0][token.end_pos :]
+    ):
+        return UnknownFunction(
+            f"{text} is used before it is defined; move the definition of {text} "
+            "before its first use",
+            _caret_detail(token),
+        )
+    call_text = _call_text(token)
+    product = text + "*" + call_text[len(text) :].lstrip()
+    if len(text) <= 2 or text in scope.values or text in scope.used:
+        return UnknownFunction(
+            f"{text} is not a function; for a product write {product}", _caret_detail(token)
+        )
+    return UnknownFunction(
+        f"unknown function '{text}'; for a product write {product}. "
+        "Known functions: " + ", ".join(known) + ".",
+        _caret_detail(token),
+    )
+
+
+_PREVIOUS = re.compile(r"([A-Za-z_]\w*|(?:\d+\.?\d*|\.\d+)(?:[eE][+\-\u2212]?\d+)?|\))\s*$")
+
+
+def _juxtaposition_hint(text: str, token) -> str:
+    """``sin x``: write sin(x); ``x y``: write x*y (a name, a number or ')'
+    followed by an operand that is not an implicit product)."""
+    if token.type not in ("NAME", "NUMBER", "LPAR", "PI", "ROOT"):
+        return ""
+    match = _PREVIOUS.search(text, 0, token.start_pos)
+    if match is None:
+        return ""
+    before = match.group(1)
+    if before in FUNCTIONS or before in _scope[0].functions:
+        return f"{before} is a function; write {before}({token}) with its argument in parentheses"
+    if token.type == "LPAR":
+        return ""
+    return f"; for a product write {before}*{token}"
 
 
 _WORDS = {
@@ -214,6 +587,8 @@ def _lark_error(text: str, exc) -> ParseError:
         else:
             line, column = token.line, token.column
             message = f"unexpected '{token}' at {_position(text, line, column)}"
+            hint = _juxtaposition_hint(text, token)
+            message = hint if hint and not hint.startswith(";") else message + hint
     else:  # pragma: no cover - other lark errors
         return ParseError(f"cannot parse the expression: {exc}")
     detail = _caret(text, line, column)
@@ -222,15 +597,39 @@ def _lark_error(text: str, exc) -> ParseError:
     return ParseError(message, detail)
 
 
-def parse(text: str) -> Graph:
-    """Parse ``text`` into a :class:`Graph` (raises ``ParseError``)."""
-    from lark.exceptions import UnexpectedInput, VisitError
+def parse(text: str, lets: Sequence[tuple[str, str]] = ()) -> Graph:
+    """Parse ``text`` into a :class:`Graph` (raises ``ParseError``).
 
+    ``lets`` are more definitions read first, as ``(where, text)`` pairs
+    (``--let "k=0.5"``, ``--let @defs.txt``): ``where`` names them in errors.
+    """
     if not text.strip():
         raise ParseError("the expression is empty; give a formula such as 'x*x*y + y + 2'")
+    scope = _Scope()
+    for where, definitions in lets:
+        scope.definitions_only = True
+        try:
+            _parse_text(definitions, scope)
+        except ParseError as exc:
+            line = f", line {_where[0]}" if "\n" in definitions.strip() and _where[0] else ""
+            raise type(exc)(f"{where}{line}: {exc.message}", exc.detail) from None
+    scope.definitions_only = False
+    outputs = _parse_text(text, scope)
+    program = _program(text, outputs)
+    # the names of defined values, for printing (``--format program``)
+    object.__setattr__(program, "definitions", scope.value_names)
+    object.__setattr__(program, "defined_names", (*scope.values, *scope.functions))
+    return program
+
+
+def _parse_text(text: str, scope: _Scope) -> list:
+    from lark.exceptions import UnexpectedInput, VisitError
+
     _source[0] = text
+    _scope[0] = scope
+    _where[0] = 0
     try:
-        outputs = _parser().parse(text)
+        return _parser().parse(text)
     except UnexpectedInput as exc:
         raise _lark_error(text, exc) from None
     except VisitError as exc:  # pragma: no cover - depends on lark's wrapping
@@ -239,7 +638,20 @@ def parse(text: str) -> Graph:
         raise
     finally:
         _source[0] = ""
-    return _program(text, outputs)
+        _scope[0] = _Scope()
+
+
+def check_not_defined(graph, names, flag: str) -> None:
+    """A name of ``--at`` or ``--wrt`` that the expression defines is an
+    error: a defined name is not a variable, so it can be given no value."""
+    defined = getattr(graph, "defined_names", ())
+    for name in names:
+        if name in defined:
+            raise UsageError(
+                f"{flag} names {name}, which the expression defines; {flag} takes "
+                f"variables only ({', '.join(graph.variables) or 'none'}): drop {name}, "
+                f"or remove its definition to make it a variable"
+            )
 
 
 def _program(text: str, outputs: list) -> Program:

@@ -280,18 +280,19 @@ def latex_size(root: Node) -> int:
 # The program form
 
 
-def _prefix(root: Node) -> str:
-    """A name prefix ``t`` (or ``t_``, ``t__``...) that no variable uses."""
+def _prefix(root: Node, defined: Iterable[str] = ()) -> str:
+    """A name prefix ``t`` (or ``t_``, ``t__``...) that no variable (and no
+    defined name) uses."""
     from .graph import variables_of
 
-    taken = [n for n in variables_of(root) if n.startswith("t")]
+    taken = [n for n in [*variables_of(root), *defined] if n.startswith("t")]
     prefix = "t"
     while any(re.fullmatch(re.escape(prefix) + r"\d+", n) for n in taken):
         prefix += "_"
     return prefix
 
 
-def to_program(root: Node) -> str:
+def to_program(root: Node, defined: Mapping[Node, str] | None = None) -> str:
     """``root`` as one line per shared node and the result last::
 
         t1 = sin(x)
@@ -301,18 +302,30 @@ def to_program(root: Node) -> str:
     A node used more than once (that is not a number or a variable) gets a
     name; the others are written inline where they are used, so the text is
     linear in the size of the graph. ``parse_program`` reads it back.
+
+    ``defined`` names nodes the user defined (``r = sqrt(x^2 + y^2)``): such
+    a node, wherever it appears, gets its line under the user's name.
     """
+    defined = defined or {}
     order = postorder(root)
     uses: dict[Node, int] = {}
     for node in order:
         for a in node.args:
             uses[a] = uses.get(a, 0) + 1
-    prefix = _prefix(root)
+    prefix = _prefix(root, defined.values())
     names: dict[Node, str] = {}
     lines: list[str] = []
+    count = 0
     for node in order:
-        if node.args and uses.get(node, 0) > 1 and node is not root:
-            name = f"{prefix}{len(names) + 1}"
+        if node is root or not node.args:
+            continue
+        if node in defined:
+            name = defined[node]
+            lines.append(f"{name} = {to_infix(node, names)}")
+            names[node] = name
+        elif uses.get(node, 0) > 1:
+            count += 1
+            name = f"{prefix}{count}"
             lines.append(f"{name} = {to_infix(node, names)}")
             names[node] = name
     lines.append(to_infix(root, names))
