@@ -745,7 +745,7 @@ def _limit_option(f: Callable) -> Callable:
 @click.option(
     "--mode",
     type=click.Choice(["forward", "dual", "reverse"]),
-    default="forward",
+    default="reverse",
     show_default=True,
     help="Whose sweep to show: tangents, dual numbers, or the backward sweep of adjoints.",
 )

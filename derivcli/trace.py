@@ -232,7 +232,7 @@ def trace(
     program: Program,
     point: Mapping[str, float],
     *,
-    mode: str = "forward",
+    mode: str = "reverse",
     wrt: str | tuple[str, ...] | None = None,
     limit: int | None = None,
     names: Mapping[Node, str] | None = None,
@@ -447,7 +447,7 @@ def trace_at(
     expression: str | Program,
     point: Mapping[str, float],
     *,
-    mode: str = "forward",
+    mode: str = "reverse",
     wrt=None,
     limit: int | None = DEFAULT_LIMIT,
 ) -> Trace:
