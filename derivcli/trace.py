@@ -153,6 +153,9 @@ class Sweep:
     total: int
     #: the adjoint of each variable at the end of the sweep
     adjoints: dict[str, float]
+    #: where an adjoint is not the plain sum of the contributions shown
+    #: (infinite partials on paths that cancel: the 0·∞ rule)
+    notes: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -215,7 +218,17 @@ def _real(v: Any) -> float:
 
 
 def _dual_text(v: Any) -> str:
-    return repr(v) if type(v) is Dual else repr(Dual(float(v)))
+    """As the notebook's ``NumeroDual`` prints it (``9.0 + 6.0ε``);
+    non-finite parts spelled as everywhere else (``Infinity``)."""
+    d = v if type(v) is Dual else Dual(float(v))
+    if d.value - d.value == 0 and d.eps - d.eps == 0:
+        return repr(d)
+    from .numbers import text_number
+
+    if not d.eps:
+        return text_number(d.value)
+    sign = "-" if d.eps < 0 else "+"
+    return f"{text_number(d.value)} {sign} {text_number(abs(d.eps))}ε"
 
 
 def _dual_operation(node: Node, env: Mapping[Node, Any]) -> str:
@@ -415,32 +428,62 @@ def _backward_sweep(
             active.add(node)
     rows: list[BackRow] = []
     total = 0
+    received: dict[Node, float] = {}  # the plain sums of the contributions
+    infinite: list[str] = []  # steps with a non-finite local partial
+    notes: list[str] = []
     for node in reversed(order):
         adjoint = env.get(node)
         if adjoint is None or not node.args or node not in active:
             continue
         adjoint = float(adjoint)
         total += 1
-        if limit is not None and len(rows) >= limit:
-            continue
+        if node is not out and node in received:
+            _note_if_not_the_sum(notes, labels[node], adjoint, received[node], infinite)
+        shown = limit is None or len(rows) < limit
         row = BackRow(labels[node], adjoint, node is out)
         if adjoint != 0:  # a zero adjoint contributes nothing (0·∞ rule)
-            texts, latex = _partial_texts(node, labels)
             partials = _float_partials(node, values)
+            if not all(p - p == 0 for p in partials):
+                infinite.append(labels[node])
+            texts, latex = _partial_texts(node, labels) if shown else ((), ())
             for i, a in enumerate(node.args):
-                if a in active:
+                if a not in active:
+                    continue
+                product = times(adjoint, partials[i])
+                received[a] = product if a not in received else received[a] + product
+                if shown:
                     row.contributions.append(
-                        Term(
-                            labels[a],
-                            texts[i],
-                            latex[i],
-                            partials[i],
-                            adjoint,
-                            times(adjoint, partials[i]),
-                        )
+                        Term(labels[a], texts[i], latex[i], partials[i], adjoint, product)
                     )
-        rows.append(row)
-    return Sweep("", rows, total, {n: float(a) for n, a in zip(wrt, adjoints)})
+        if shown:
+            rows.append(row)
+    final = {n: float(a) for n, a in zip(wrt, adjoints)}
+    for name in wrt:
+        if var(name) in received:
+            _note_if_not_the_sum(notes, name, final[name], received[var(name)], infinite)
+    return Sweep("", rows, total, final, notes)
+
+
+def _note_if_not_the_sum(
+    notes: list[str], name: str, adjoint: float, total: float, infinite: list[str]
+) -> None:
+    """Say so where the mode's adjoint is not the plain sum of the
+    contributions shown: their infinite parts cancel (``acos(x/x)``: the
+    paths through x/x carry 2 and -2 times the same ∞), and by the 0·∞
+    rule the mode takes such a term as 0, as forward mode does."""
+    if adjoint == total or (adjoint != adjoint and total != total):
+        return
+    if adjoint - adjoint == 0 and total - total == 0:
+        return  # rounding: the mode adds with compensated summation
+    from .numbers import text_number
+
+    where = ", ".join(infinite) or "a step"
+    notes.append(
+        f"{barred(name)} = {text_number(adjoint)}, not the plain sum of its contributions "
+        f"({text_number(total)}): they pass through the infinite local partial of {where} "
+        "on paths whose finite coefficients cancel, and by the 0·∞ rule such a term is 0, "
+        "as in forward mode"
+    )
 
 
 def trace_at(
@@ -581,6 +624,7 @@ def to_dict(result: Trace) -> dict[str, Any]:
                     }
                     for r in sweep.rows
                 ],
+                "notes": list(sweep.notes),
             }
             for sweep in result.sweeps
         ]
@@ -596,7 +640,7 @@ def _title(result: Trace) -> str:
 
     where = ", ".join(f"{k} = {_n(v)}" for k, v in result.point.items())
     if result.mode == "reverse":
-        what = "reverse mode: forward sweep (values), then backward sweep (adjoints)"
+        what = "reverse mode: values forward, then adjoints backward"
     else:
         seed = f"{result.wrt[0]} + 1ε" if result.mode == "dual" else f"{dotted(result.wrt[0])} = 1"
         what = f"{result.mode} mode, seed {seed}"
@@ -655,10 +699,15 @@ def table_text(result: Trace, file: Any = None) -> str:
             back.add_row(r.name, adjoint, lines[0])
             for line in lines[1:]:
                 back.add_row("", "", line)
-        page.print(back)
+        if sweep.rows:
+            page.print(back)
+        else:
+            page.line("(no operation: the output is an input itself)")
         more = _more(len(sweep.rows), sweep.total, "backward steps")
         if more:
             page.line(more)
+        for note in sweep.notes:
+            page.line(f"note: {note}")
     page.line("")
     for line in final_lines(result):
         page.line(line)

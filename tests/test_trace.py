@@ -271,3 +271,46 @@ def test_usage_errors():
     assert r.exit_code == 2
     r = run("trace", "log(x)", "--at", "x=-1")
     assert r.exit_code == 1 and r.stderr.startswith("Error: log(x) is undefined")
+
+
+# where the chain rule meets 0·∞: the trace shows what the mode does
+KINKS = [
+    ("sqrt(x)^2", {"x": 0.0}),
+    ("acos(x/x)", {"x": 0.5}),
+    ("sqrt(x*y)", {"x": 0.0, "y": 1.0}),
+    ("acos(cos(x))", {"x": 0.0}),
+    ("acos(y) - acos(y) + x", {"x": 1.0, "y": 1.0}),
+]
+
+
+@pytest.mark.parametrize("mode", ["forward", "dual", "reverse"])
+@pytest.mark.parametrize("text, at", KINKS, ids=[k[0] for k in KINKS])
+def test_infinite_partials_follow_the_modes_zero_times_infinity_rule(text, at, mode):
+    gradient = derivcli.grad(text, at, mode=mode)
+    if mode == "reverse":
+        t = trace(as_graph(text), at, mode=mode, limit=None)
+        for name, value in gradient.gradient.items():
+            assert _same(t.derivatives["f1"][name], value)
+        # the same diagnosis, the same warnings
+        assert t.warnings == gradient.warnings
+    else:
+        for name, value in gradient.gradient.items():
+            t = trace(as_graph(text), at, mode=mode, wrt=name, limit=None)
+            _forward_products(t)
+            assert _same(t.derivatives["f1"][name], value)
+
+
+def test_a_cancelled_infinity_is_explained():
+    r = run("trace", "acos(x/x)", "--at", "x=0.5")
+    out = _nfc(r.stdout)
+    assert _nfc("x̄ = 0, not the plain sum of its contributions (NaN)") in out
+    assert "infinite local partial of s2" in out
+    assert out.splitlines()[-1] == _nfc("df/dx = x̄ = 0")
+    assert "0·∞ was taken as 0" in r.stderr
+    data = json.loads(run("trace", "acos(x/x)", "--at", "x=0.5", "-f", "json").stdout)
+    assert data["backward"][0]["notes"] and data["derivatives"]["f1"]["x"] == 0
+
+
+def test_dual_numbers_spell_non_finite_parts():
+    out = _out("trace", "sqrt(x)^2", "--at", "x=0", "--mode", "dual")
+    assert "0 + Infinityε" in out
