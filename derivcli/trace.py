@@ -236,6 +236,8 @@ def _dual_operation(node: Node, env: Mapping[Node, Any]) -> str:
     wrap = not node.prim.is_function
     shown = {}
     for a in node.args:
+        if a.op == "const":  # a number of the expression, as written
+            continue
         text = _dual_text(env[a])
         shown[a] = f"({text})" if wrap and " " in text else text
     return to_infix(node, shown)
@@ -759,7 +761,8 @@ def to_latex(result: Trace) -> str:
         else:
             line = f"{name} &= {row.operation_latex} = {_latex_number(_real(row.value))}"
         if result.mode == "dual":
-            line += f" & {name} + \\dot{{{name}}}\\varepsilon &= {_dual_latex(row.dual)}"
+            dot = _latex_marked(row.name, "dot")
+            line += f" & {name} + {dot}\\varepsilon &= {_dual_latex(row.dual)}"
         elif result.mode == "forward":
             dot = _latex_marked(row.name, "dot")
             if row.terms:

@@ -314,3 +314,48 @@ def test_a_cancelled_infinity_is_explained():
 def test_dual_numbers_spell_non_finite_parts():
     out = _out("trace", "sqrt(x)^2", "--at", "x=0", "--mode", "dual")
     assert "0 + Infinityε" in out
+
+
+def test_installed_script_in_a_pipe_prints_plain_text(tmp_path):
+    """As scripts use it: the installed command, its output a pipe (no
+    colors, no control characters), the whole trace, then graph's DOT."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(sys.executable).parent / "derivcli"
+    env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR")}
+    done = subprocess.run(
+        [str(script), "trace", "x*x*y + y + 2", "--at", "x=3,y=4"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "\x1b" not in done.stdout
+    assert _nfc(done.stdout).splitlines()[-1] == _nfc("df/dx = x̄ = 24, df/dy = ȳ = 10")
+    dot = subprocess.run(
+        [str(script), "graph", "x*x*y + y + 2", "--format", "dot"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=300,
+    )
+    assert dot.returncode == 0 and dot.stdout.startswith("digraph derivcli {")
+
+
+def test_steps_can_carry_the_users_names():
+    """A definition's name (``r = x^2``) replaces the step's number; the
+    others keep theirs."""
+    program = as_graph("sin(x^2) + x^2")
+    square = program.root.args[1]
+    t = trace(program, {"x": 3.0}, mode="forward", limit=None, names={square: "r"})
+    assert [(row.name, row.operation) for row in t.rows] == [
+        ("x", "input"),
+        ("r", "x^2"),
+        ("s1", "sin(r)"),
+        ("s2", "s1 + r"),
+    ]
