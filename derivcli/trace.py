@@ -129,8 +129,6 @@ class Row:
     dual: Dual | float | None = None
     #: forward and dual: the products summed into the tangent
     terms: list[Term] = field(default_factory=list)
-    #: the steps the seeded variable reaches have a tangent rule (``terms``)
-    reached: bool = False
 
 
 @dataclass
@@ -202,7 +200,7 @@ def _partial_texts(node: Node, names: Mapping[Node, str]) -> tuple[list[str], li
 def _operation_latex(node: Node, names: Mapping[Node, str]) -> str:
     from .printing import _LATEX_BRACKETS, _latex_name, _latex_pieces, _render
 
-    latex_names = {n: _latex_name(s) for n, s in names.items() if n.args}
+    latex_names = {a: _latex_name(names[a]) for a in node.args if a.args}
     return _render(node, _latex_pieces, _LATEX_BRACKETS, latex_names)
 
 
@@ -317,7 +315,6 @@ def trace(
             )
         if mode != "reverse":
             row.tangent = tangent.get(node, 0.0)
-            row.reached = node in tangent
             if mode == "dual":
                 row.dual = env[node]
                 if node.args:
@@ -327,6 +324,8 @@ def trace(
                 partials = _float_partials(node, values)
                 for i, a in enumerate(node.args):
                     if a not in tangent:  # the seed does not reach it: no term
+                        continue
+                    if mode == "dual" and not tangent[a]:  # as Dual skips a zero ε part
                         continue
                     row.terms.append(
                         Term(
