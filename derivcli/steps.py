@@ -128,6 +128,17 @@ class _Placeholders:
         return text
 
 
+def _negative(term: Node) -> Node | None:
+    """``b`` when ``term`` is ``-b`` or ``-b*c`` (written ``b*c``), else None."""
+    from .simplify import MUL, plain
+
+    if term.op == "neg":
+        return term.args[0]
+    if term.op == "mul" and term.args[0].op == "neg":
+        return plain(MUL, (term.args[0].args[0], term.args[1]))
+    return None
+
+
 def _first_pending(node: Node, pending: dict[str, Node]) -> Node | None:
     """The leftmost placeholder of ``node`` as printed (a preorder walk)."""
     stack = [node]
@@ -162,7 +173,7 @@ def _substitute(node: Node, token: Node, replacement: Node) -> Node:
 def derivative_steps(program: Program, wrt: str) -> Steps:
     """The steps of d ``program`` / d ``wrt``, from ``d/dx(f)`` to ``diff``'s answer."""
     from .api import derivative_of
-    from .simplify import Plain, as_node, plain_add, plain_mul
+    from .simplify import SUB, Plain, as_node, plain, plain_add, plain_mul
 
     root = program.single("diff --steps")
     x = var(wrt)
@@ -204,7 +215,12 @@ def derivative_steps(program: Program, wrt: str) -> Steps:
                 # the product rule as a textbook writes it: d/dx(u)*v + u*d/dx(v)
                 first_factor = u.op == "mul" and i == 0
                 term = plain_mul(d, as_node(p)) if first_factor else plain_mul(as_node(p), d)
-                replacement = term if replacement is None else plain_add(replacement, term)
+                if replacement is None:
+                    replacement = term
+                elif _negative(term) is not None:  # a - b, not a + -b
+                    replacement = plain(SUB, (replacement, _negative(term)))
+                else:
+                    replacement = plain_add(replacement, term)
         first = False
         current = _substitute(current, token, replacement)
         del holders.pending[token.name]
