@@ -779,7 +779,7 @@ def trace_command(
 
     \b
     Examples:
-      derivcli trace "sin(x^2)" --at x=3                       # ṡ1 = 2*x·ẋ = 6, ...
+      derivcli trace "sin(x^2)" --at x=3 --mode forward        # ṡ1 = (2*x)·ẋ = 6, ...
       derivcli trace "x*x*y + y + 2" --at x=3,y=4 --mode reverse
       derivcli trace "x*x*y + y + 2" --at x=3,y=4 --mode dual --wrt y
       derivcli trace "sin(x^2)" --at x=3 --format latex
