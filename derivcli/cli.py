@@ -585,8 +585,14 @@ def jacobian_command(expression: str | None, at: tuple[str, ...], fmt: str, **op
     "program, with a note.",
 )
 @click.option("--stats", is_flag=True, help="Report node counts (on stderr, or in the JSON).")
+@click.option(
+    "--steps",
+    is_flag=True,
+    help="Show the derivative as the rules a textbook applies (sum, product, chain, ...), "
+    "one line per rule; the last line is the answer. One variable, first order.",
+)
 def diff_command(
-    expression: str, wrt: str | None, order: int | None, fmt: str, stats: bool
+    expression: str, wrt: str | None, order: int | None, fmt: str, stats: bool, steps: bool
 ) -> None:
     """The symbolic derivative of EXPRESSION, exact and simplified.
 
@@ -599,11 +605,15 @@ def diff_command(
       derivcli diff "sin(x^2)" --wrt x --format latex  # 2 x \\cos\\left(x^{2}\\right)
       derivcli diff "x*x*y + y + 2"                    # the gradient, a line per variable
       derivcli diff "sin(sin(sin(x)))" --format program  # t1 = sin(x), then the result
+      derivcli diff "x^2*sin(x)" --wrt x --steps       # product rule, power rule, ...
     """
     from . import render
     from .api import as_graph, derivative_of, symbolic_gradient
 
     graph = as_graph(_read_expression(expression))
+    if steps:
+        _diff_steps(graph, wrt, order, fmt, stats)
+        return
     gradient = wrt is None
     if gradient and order is not None:
         if len(graph.variables) != 1:
@@ -753,6 +763,170 @@ def functions_command(fmt: str) -> None:
         _echo(json.dumps(language(), ensure_ascii=False))
     else:
         _echo(language_text(), nl=False)
+
+
+# --- issue 14: seeing how a derivative is made (trace, graph)
+
+
+def _limit_option(f: Callable) -> Callable:
+    return click.option(
+        "--limit",
+        type=click.IntRange(min=1),
+        default=None,
+        metavar="N",
+        help="Rows shown before the rest is counted [default: 200]; JSON, DOT and Mermaid "
+        "are always whole.",
+    )(f)
+
+
+@cli.command("trace", context_settings=CONTEXT)
+@_expression_argument
+@_at_option
+@click.option(
+    "--wrt",
+    metavar="X,Y,...",
+    help="forward/dual: the variable seeded with 1 (default: the first); reverse: the "
+    "variables whose adjoints are reported (default: all).",
+)
+@click.option(
+    "--mode",
+    type=click.Choice(["forward", "dual", "reverse"]),
+    default="reverse",
+    show_default=True,
+    help="Whose sweep to show: tangents, dual numbers, or the backward sweep of adjoints.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "latex"]),
+    default="table",
+    show_default=True,
+    help="table for people, json (every row) for scripts, latex (an align* environment).",
+)
+@_limit_option
+def trace_command(
+    expression: str | None,
+    at: tuple[str, ...],
+    wrt: str | None,
+    mode: str,
+    fmt: str,
+    limit: int | None,
+) -> None:
+    """The evaluation trace: every step of the program with its value and the
+    mode's chain-rule products written out.
+
+    One row per step (s1, s2, ...: shared sub-expressions once), the operation
+    in terms of earlier steps, its value and the mode's quantity: the tangent
+    with each local partial times the incoming tangent (forward), the dual
+    number (dual), or, after the values, the backward sweep with each
+    contribution x̄ += s̄·∂s/∂x (reverse). The last line is the derivative.
+    With several outputs, forward and dual give each output's derivative
+    from the one sweep; reverse runs one backward sweep per output.
+
+    \b
+    Examples:
+      derivcli trace "sin(x^2)" --at x=3 --mode forward        # ṡ1 = (2*x)·ẋ = 6, ...
+      derivcli trace "x*x*y + y + 2" --at x=3,y=4 --mode reverse
+      derivcli trace "x*x*y + y + 2" --at x=3,y=4 --mode dual --wrt y
+      derivcli trace "sin(x^2)" --at x=3 --format latex
+    """
+    from . import trace
+
+    _check_stdin(expression, at)
+    shown = trace.DEFAULT_LIMIT if limit is None else limit
+    result = trace.trace_at(
+        _read_expression(expression),
+        _point(at),
+        mode=mode,
+        wrt=wrt,
+        limit=None if fmt == "json" else shown,
+    )
+    for warning in result.warnings:
+        _echo(f"Warning: {warning}", err=True)
+    if fmt == "json":
+        import json
+
+        _echo(json.dumps(trace.to_dict(result), allow_nan=False, ensure_ascii=False))
+    elif fmt == "latex":
+        _echo(trace.to_latex(result), nl=False)
+    else:
+        _echo(trace.table_text(result, sys.stdout), nl=False)
+
+
+@cli.command("graph", context_settings=CONTEXT)
+@_expression_argument
+@_at_option
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["tree", "dot", "mermaid"]),
+    default="tree",
+    show_default=True,
+    help="tree (indented, for the terminal), dot (graphviz: | dot -Tsvg > f.svg) or "
+    "mermaid (a flowchart for Markdown).",
+)
+@_limit_option
+def graph_command(expression: str | None, at: tuple[str, ...], fmt: str, limit: int | None) -> None:
+    """The computational graph of EXPRESSION: one node per distinct
+    sub-expression, an edge from each argument to the step that uses it.
+
+    With --at every node carries its value and (one output) its adjoint from
+    the reverse sweep. In the tree a step met again is shown by reference
+    (→ s3): the graph is a DAG, each step is drawn once.
+
+    \b
+    Examples:
+      derivcli graph "x*x*y + y + 2"
+      derivcli graph "x*x*y + y + 2" --at x=3,y=4
+      derivcli graph "x*x*y + y + 2" --at x=3,y=4 --format dot | dot -Tsvg > f.svg
+      derivcli graph "sin(x^2)" --format mermaid
+    """
+    from . import drawing
+    from .api import as_graph
+    from .trace import DEFAULT_LIMIT
+
+    _check_stdin(expression, at)
+    program = as_graph(_read_expression(expression))
+    d = drawing.drawing(program, _point(at) if at else None)
+    for warning in d.warnings:
+        _echo(f"Warning: {warning}", err=True)
+    if fmt == "dot":
+        _echo(drawing.to_dot(d), nl=False)
+    elif fmt == "mermaid":
+        _echo(drawing.to_mermaid(d), nl=False)
+    else:
+        lines = drawing.tree_lines(d, DEFAULT_LIMIT if limit is None else limit)
+        _echo("\n".join(lines))
+
+
+def _diff_steps(graph: Any, wrt: str | None, order: int | None, fmt: str, stats: bool) -> None:
+    """``diff --steps``: the rules, one line each (text, latex or json)."""
+    from .steps import derivative_steps, steps_dict, steps_latex, steps_text
+
+    if order not in (None, 1) or (wrt is not None and "," in wrt):
+        raise UsageError("--steps shows a first derivative by one variable; drop --order or "
+                         "give one name to --wrt")  # fmt: skip
+    if fmt == "program" or stats:
+        raise UsageError("--steps writes infix, latex or json; drop --format program and --stats")
+    if wrt is None:
+        if len(graph.variables) != 1:
+            names = ", ".join(graph.variables) or "none"
+            raise UsageError(f"--steps needs --wrt to say which variable (the expression has: "
+                             f"{names}), e.g. --wrt {(graph.variables or ('x',))[0]}")  # fmt: skip
+        wrt = graph.variables[0]
+    from .point import check_name
+
+    result = derivative_steps(graph, check_name(wrt.strip(), "--wrt"))
+    for warning in result.warnings:
+        _echo(f"Warning: {warning}", err=True)
+    if fmt == "json":
+        import json
+
+        _echo(json.dumps(steps_dict(result), ensure_ascii=False))
+    elif fmt == "latex":
+        _echo(steps_latex(result), nl=False)
+    else:
+        _echo(steps_text(result), nl=False)
 
 
 def main() -> None:

@@ -25,12 +25,12 @@ README = Path(__file__).resolve().parent.parent / "README.md"
 TIME = re.compile(r"\b\d+(?:\.\d+)? (?:µs|us|ms|s)\b")
 
 
-def _blocks(language: str) -> list[list[str]]:
-    """The fenced code blocks of the README with this info string ("" for plain)."""
+def _blocks(language: str, path: Path = README) -> list[list[str]]:
+    """The fenced code blocks of the README (or ``path``) with this info string ("" for plain)."""
     blocks: list[list[str]] = []
     current: list[str] | None = None
     fence = ""
-    for line in README.read_text().splitlines():
+    for line in path.read_text().splitlines():
         stripped = line.strip()
         if current is None and stripped.startswith("```"):
             fence, current = stripped[3:].strip(), []
@@ -43,9 +43,9 @@ def _blocks(language: str) -> list[list[str]]:
     return blocks
 
 
-def _examples() -> list[tuple[str, list[str]]]:
+def _examples(path: Path = README) -> list[tuple[str, list[str]]]:
     examples = []
-    for lines in _blocks(""):
+    for lines in _blocks("", path):
         starts = [i for i, line in enumerate(lines) if line.startswith("$ ")]
         for k, i in enumerate(starts):
             end = starts[k + 1] if k + 1 < len(starts) else len(lines)
@@ -95,16 +95,21 @@ def test_the_readme_has_examples():
     assert {"eval", "grad", "hessian", "diff", "compare", "functions"} <= commands
 
 
-@pytest.mark.parametrize("args, expected", [_param(c, o) for c, o in EXAMPLES])
-def test_readme_example(args, expected):
+def check_example(args: list[str], expected: list[str], where: str = "README") -> None:
+    """Run ``derivcli args`` and compare its output with the documented lines."""
     result = CliRunner().invoke(cli, args, env={"COLUMNS": "80", "NO_COLOR": "1"})
     assert "Traceback" not in result.output
     actual = result.output.splitlines()
     while actual and not actual[-1].strip():
         actual.pop()
     assert _matches(expected, actual), "\n".join(
-        ["README says:", *expected, "", "derivcli prints:", *actual]
+        [f"{where} says:", *expected, "", "derivcli prints:", *actual]
     )
+
+
+@pytest.mark.parametrize("args, expected", [_param(c, o) for c, o in EXAMPLES])
+def test_readme_example(args, expected):
+    check_example(args, expected)
 
 
 def test_readme_python_examples():
