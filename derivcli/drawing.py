@@ -21,7 +21,7 @@ from typing import Any
 from .graph import Node, Program, evaluate_all, var
 from .numbers import text_number
 from .printing import to_infix
-from .trace import DEFAULT_LIMIT, barred, step_names
+from .trace import DEFAULT_LIMIT, barred, ordered_steps, step_names
 
 DRAW_FORMATS = ("tree", "dot", "mermaid")
 
@@ -90,7 +90,7 @@ def _dot_string(text: str) -> str:
 
 def to_dot(d: Drawing) -> str:
     """The graph in graphviz's DOT language: ``dot -Tsvg`` draws it."""
-    ids = {node: f"n{i}" for i, node in enumerate(d.program.steps)}
+    ids = {node: f"n{i}" for i, node in enumerate(ordered_steps(d.program))}
     outputs = {o: f for f, o in zip(d.program.names, d.program.outputs)}
     lines = [
         "digraph derivcli {",
@@ -98,7 +98,7 @@ def to_dot(d: Drawing) -> str:
         '  node [shape=box, fontname="Helvetica"];',
         f"  label={_dot_string(d.program.source)};",
     ]
-    for node in d.program.steps:
+    for node in ordered_steps(d.program):
         label = "\\n".join(
             s.replace("\\", "\\\\").replace('"', '\\"') for s in [d.text(node), *d.numbers(node)]
         )
@@ -111,7 +111,7 @@ def to_dot(d: Drawing) -> str:
             attrs.append("peripheries=2")
             attrs.append(f"xlabel={_dot_string(outputs[node])}")
         lines.append(f"  {ids[node]} [{', '.join(attrs)}];")
-    for node in d.program.steps:
+    for node in ordered_steps(d.program):
         for a in node.args:
             lines.append(f"  {ids[a]} -> {ids[node]};")
     lines.append("}")
@@ -128,10 +128,10 @@ def _mermaid_label(text: str) -> str:
 
 def to_mermaid(d: Drawing) -> str:
     """The graph as a Mermaid flowchart (GitHub renders it in Markdown)."""
-    ids = {node: f"n{i}" for i, node in enumerate(d.program.steps)}
+    ids = {node: f"n{i}" for i, node in enumerate(ordered_steps(d.program))}
     outputs = {o: f for f, o in zip(d.program.names, d.program.outputs)}
     lines = ["flowchart LR"]
-    for node in d.program.steps:
+    for node in ordered_steps(d.program):
         label = "<br/>".join(_mermaid_label(s) for s in [d.text(node), *d.numbers(node)])
         if node in outputs and len(outputs) > 1:
             label = f"{outputs[node]}: {label}"
@@ -142,7 +142,7 @@ def to_mermaid(d: Drawing) -> str:
         else:
             shape = f'["{label}"]'
         lines.append(f"  {ids[node]}{shape}")
-    for node in d.program.steps:
+    for node in ordered_steps(d.program):
         for a in node.args:
             lines.append(f"  {ids[a]} --> {ids[node]}")
     return "\n".join(lines) + "\n"

@@ -33,7 +33,7 @@ from .dual import Dual
 from .errors import UsageError
 from .graph import Node, Program, evaluate_all, topo_order, var
 from .primitives import times
-from .printing import to_infix
+from .printing import postorder, to_infix
 
 TRACE_MODES = ("forward", "dual", "reverse")
 
@@ -53,16 +53,26 @@ def _prefix(variables: tuple[str, ...], letter: str = "s") -> str:
     return prefix
 
 
+def ordered_steps(program: Program) -> list[Node]:
+    """The program's steps in the order the text reads: children first,
+    arguments left to right, shared nodes once. It depends only on the
+    expression, not on what else was built before in the same process."""
+    return postorder(list(program.outputs))
+
+
 def step_names(program: Program, names: Mapping[Node, str] | None = None) -> dict[Node, str]:
     """A name for every step of ``program``: variables by their own names,
     constants by their text, operations ``s1``, ``s2``, ... in the order of
     the steps. ``names`` (the user's own definitions, ``r = x^2;``) take
-    precedence for the nodes they name; the others are numbered as before."""
+    precedence for the nodes they name; the others are numbered as before.
+    Without ``names``, the program's own definitions are used."""
+    if names is None:
+        names = getattr(program, "definitions", None)
     given = dict(names or {})
     prefix = _prefix(program.variables)
     out: dict[Node, str] = {}
     count = 0
-    for node in program.steps:
+    for node in ordered_steps(program):
         if node.op == "var":
             out[node] = node.name
         elif node.op == "const":
@@ -284,7 +294,7 @@ def trace(
             )
     wrt_names = tuple(wrt_names)
     labels = step_names(program, names)
-    order = program.steps
+    order = ordered_steps(program)
     values = evaluate_all(order, point)  # strict: domain errors name the node
     shown = order if limit is None else _shown_steps(order, limit)
 
