@@ -52,6 +52,9 @@ ORACLE = {
     "sec": sympy.sec(X),
     "csc": sympy.csc(X),
     "cot": sympy.cot(X),
+    "asec": sympy.asec(X),
+    "acsc": sympy.acsc(X),
+    "acot": sympy.acot(X),
     "asinh": sympy.asinh(X),
     "acosh": sympy.acosh(X),
     "atanh": sympy.atanh(X),
@@ -113,6 +116,11 @@ POINTS = {
     "sec": [(0.7,), (1e-8,), (1.5,), (-3.0,)],
     "csc": [(0.7,), (1e-8,), (3.0,), (-1.5,)],
     "cot": [(0.7,), (1e-8,), (3.0,), (-1.5,)],
+    # near |x| = 1, where acos(1/x) would lose digits, and far out
+    "asec": [(2.0,), (-3.5,), (1.0 + 2.0**-20,), (-1.0 - 2.0**-20,), (1e10,)],
+    "acsc": [(2.0,), (-3.5,), (1.0 + 2.0**-20,), (-1.0 - 2.0**-20,), (1e10,)],
+    # (0 is its jump: see tests/test_kinks.py)
+    "acot": [(0.7,), (-0.7,), (1e-8,), (-3.0,), (1e10,)],
     "asinh": [(0.3,), (1e-8,), (1e10,), (-1e200,)],
     "acosh": [(1.5,), (1.0000001,), (1e10,)],
     "atanh": [(0.3,), (1e-8,), (0.9999999,), (-0.5,)],
