@@ -546,7 +546,7 @@ def _hypot_one_sided(args: tuple, out: float, dots: tuple) -> tuple[float, float
 def _atan2_one_sided(args: tuple, out: float, dots: tuple) -> tuple[float, float, bool]:
     """atan2(y, x) on its branch cut (y = 0, x < 0: pi above, -pi below) and
     at the origin (along a ray it is the constant angle of the ray)."""
-    (y, x), (y_dot, x_dot) = args, dots
+    (_y, x), (y_dot, x_dot) = args, dots
     if x < 0:
         limit = math.pi if y_dot > 0 else -math.pi if y_dot < 0 else out
         return limit, _div(y_dot, x), limit != out

@@ -328,12 +328,21 @@ class Diagnosis:
 
     infinite: list[str] = field(default_factory=list)
     overflow: list[str] = field(default_factory=list)
+    #: nodes at a kink or jump of their primitive (``Kink.where``) that
+    #: depend on a variable of ``wrt`` (first derivatives only)
+    kinks: list[Node] = field(default_factory=list)
+    #: the ``(order, values)`` walked, for the one-sided sweeps of the kinks
+    trace: tuple | None = None
 
 
 def _finite(v) -> bool:
     if type(v) is not float:
         v = float(getattr(v, "real", v))
     return v - v == 0
+
+
+def _float(v) -> float:
+    return v if type(v) is float else float(getattr(v, "real", v))
 
 
 def _at(node: Node, point) -> str:
@@ -372,7 +381,7 @@ def diagnose(
             order = postorder(roots if isinstance(roots, Node) else list(roots))
         values = evaluate_all(order, point, strict=False, known=known)
     active: set[Node] = {var(name) for name in wrt}
-    diagnosis = Diagnosis()
+    diagnosis = Diagnosis(trace=(order, values))
     for node in order:
         args = node.args
         if not args:
@@ -388,6 +397,9 @@ def diagnose(
             continue  # not the origin: an argument already overflowed
         prim = node.prim
         value = values[node]
+        if prim.kink is not None and known is None:
+            if prim.kink.where(*[_float(v) for v in arg_values]):
+                diagnosis.kinks.append(node)
         if not _finite(value):
             if prim.domain(*arg_values) is None and len(diagnosis.overflow) < limit:
                 diagnosis.overflow.append(
@@ -406,6 +418,212 @@ def diagnose(
                 + underflow_note(node, values, point)
             )
     return diagnosis
+
+
+# ---------------------------------------------------------------------------
+# Kinks: the one-sided derivatives where the derivative does not exist
+
+#: the modes whose chain rule runs on the table's partials, so that --side
+#: (the one-sided derivative, from the shared sweep below) is theirs too
+SIDE_MODES = ("forward", "dual", "reverse", "mpmath")
+SIDES = ("left", "right")
+
+
+def one_sided_derivative(order: list[Node], values: dict, root: Node, name: str, side: int):
+    """The one-sided derivative of ``root`` by the variable ``name`` from the
+    right (``side = 1``) or the left (``side = -1``), or ``None`` where it
+    does not exist (the value jumps on that side).
+
+    One forward sweep along the direction ``side·e_name`` (the one-sided
+    directional derivative ``f'(p; d) = lim_{t->0+} (f(p + t d) - f(p))/t``):
+    each node carries the value it tends to and its tangent on that branch.
+    Where a primitive is at a kink (``Kink.where`` of the table) the table's
+    ``Kink.one_sided`` picks the branch by the direction its arguments move
+    in (the sign of their tangents); elsewhere the tangent is the chain rule
+    with the table's partials (and the 0·∞ rule), as in forward mode. After
+    a jump the nodes above are evaluated at the limit; the output jumped if
+    its limit is not its value, and then has no one-sided derivative.
+    """
+    x = var(name)
+    limit: dict[Node, float] = {}
+    x_dot: dict[Node, float] = {}
+    jumped: set[Node] = set()
+    for node in order:
+        value = _float(values[node])
+        args = node.args
+        if not args:
+            limit[node] = value
+            x_dot[node] = float(side) if node == x else 0.0
+            continue
+        arg_dots = tuple(x_dot[a] for a in args)
+        arg_jumped = any(a in jumped for a in args)
+        if not arg_jumped and not any(arg_dots):  # not moving: stays at the point
+            limit[node], x_dot[node] = value, 0.0
+            continue
+        prim = node.prim
+        arg_limits = tuple(limit[a] for a in args)
+        out = prim.fn(*arg_limits) if arg_jumped else value
+        kink = prim.kink
+        if kink is not None and all(_finite(v) for v in arg_limits) and kink.where(*arg_limits):
+            out, dot, jumps = kink.one_sided(arg_limits, out, arg_dots)
+        else:
+            partials = prim.partials(*arg_limits, out)
+            dot, jumps = 0.0, False
+            for p, t in zip(partials, arg_dots, strict=False):
+                if t:
+                    dot += times(float(p), t)
+        if arg_jumped:
+            jumps = not out == value  # back at its value: continuous again
+        limit[node], x_dot[node] = out, dot
+        if jumps:
+            jumped.add(node)
+    if root in jumped:
+        return None
+    return side * x_dot[root] + 0.0  # (no -0 from the left)
+
+
+def _side_text(v: float | None, side: str) -> str:
+    from ..numbers import text_number
+
+    if v is None:
+        return f"none from the {side} (the value jumps there)"
+    return f"{text_number(v)} from the {side}"
+
+
+def kink_report(
+    diagnosis: Diagnosis,
+    root: Node,
+    point: dict,
+    wrt: tuple[str, ...],
+    reported: dict[str, float],
+    output: str | None = None,
+) -> tuple[list[dict], list[str]]:
+    """The kinks of ``diagnosis`` that matter: JSON entries and warnings.
+
+    For each sub-expression at a kink and each variable of ``wrt`` it
+    depends on, the one-sided derivatives of the whole output (``root``) by
+    that variable. A kink is reported where they differ from each other or
+    from what the mode ``reported`` (a subgradient), or do not exist;
+    ``abs(x)^2`` at 0 (both sides 0) is differentiable and says nothing.
+    Entries: ``{"at", "variable", "left", "right"}`` (``None``: no
+    one-sided derivative, the value jumps), with ``"output"`` when given.
+    """
+    from ..numbers import text_number
+
+    if not diagnosis.kinks or diagnosis.trace is None:
+        return [], []
+    order, values = diagnosis.trace
+    sides: dict[str, tuple] = {}
+    entries: list[dict] = []
+    # kinks at the same point with the same one-sided derivatives (abs(x)
+    # and abs(abs(x)) at 0) share one warning: (where, text) -> names, jumps
+    found: dict[tuple[str, str], tuple[list[str], bool]] = {}
+    for node in diagnosis.kinks:
+        present = set(variables_of(node))
+        parts = []
+        for name in wrt:
+            if name not in present:
+                continue
+            if name not in sides:
+                sides[name] = (
+                    one_sided_derivative(order, values, root, name, -1),
+                    one_sided_derivative(order, values, root, name, 1),
+                )
+            left, right = sides[name]
+            mine = reported.get(name, math.nan)
+            if left is not None and right is not None and left == right == mine:
+                continue
+            entry = {"at": _name(node), "variable": name, "left": left, "right": right}
+            if output is not None:
+                entry = {"output": output, **entry}
+            entries.append(entry)
+            by = f"by {name} " if len(wrt) > 1 else ""
+            sep = ", reported " if len(wrt) > 1 else "; reported: "
+            parts.append(
+                f"{by}{_side_text(left, 'left')}, {_side_text(right, 'right')}"
+                f"{sep}{text_number(mine)}"
+            )
+        if parts:
+            key = (_at(node, point), "; ".join(parts))
+            names, jumps = found.get(key, ([], False))
+            found[key] = ([*names, _name(node)], jumps or node.prim.kink.jumps)
+    warnings = []
+    for (where, text), (names, jumps) in found.items():
+        if len(names) == 1:
+            what = "jumps" if jumps else "has a kink"
+        else:
+            what = "jump" if jumps else "have a kink"
+        subject = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+        warnings.append(f"{subject} {what} at {where}: derivative {text}")
+    return entries, warnings
+
+
+def check_side(side: str | None, mode: str, command: str) -> None:
+    """Refuse ``--side`` where it has no meaning (``UsageError``)."""
+    from ..errors import UsageError
+
+    if side is None:
+        return
+    if side not in SIDES:
+        raise UsageError(f"--side is left or right, not '{side}'")
+    if command == "hessian":
+        raise UsageError(
+            "--side applies to grad and jacobian: at a kink a one-sided second derivative "
+            "mixes two directions and is not defined; drop --side"
+        )
+    if mode not in SIDE_MODES:
+        why = {
+            "numeric": "finite differences straddle the kink",
+            "tensorflow": "TensorFlow's gradients keep their subgradient",
+        }.get(mode, "the mode does not use the table's partials")
+        raise UsageError(
+            f"--side needs an exact mode ({', '.join(SIDE_MODES)}): {why}; "
+            "add --mode reverse, or drop --side"
+        )
+
+
+def apply_side(result: Gradient | Jacobian, side: str) -> None:
+    """Make ``result`` (of a mode of :data:`SIDE_MODES`) report the
+    one-sided derivatives from ``side`` where it crosses a kink.
+
+    Every other entry is already that derivative (the mode's chain rule and
+    the one-sided sweep agree where the expression is differentiable). An
+    entry with no derivative from that side (a jump) becomes NaN, with a
+    warning. The kink warnings stay, saying ``reported: ...`` of the
+    subgradient, and a note says which entries changed.
+    """
+    from ..numbers import text_number
+
+    several = isinstance(result, Jacobian) and len(result.outputs) > 1
+    changed: list[str] = []
+    for entry in result.kinks:
+        output = entry.get("output", result.outputs[0] if isinstance(result, Jacobian) else None)
+        row = result.jacobian[output] if isinstance(result, Jacobian) else result.gradient
+        name = entry["variable"]
+        value = entry[side]
+        label = f"{output} by {name}" if several else name
+        new = math.nan if value is None else value
+        if label in changed:
+            continue
+        changed.append(label)
+        if value is None:
+            result.warnings.append(
+                f"the derivative {'of ' if several else 'by '}{label} from the {side} does not "
+                f"exist: {entry['at']} jumps there (reported as NaN)"
+            )
+        row[name] = new
+        if result.digits is not None:  # mpmath: the one-sided entry is a double
+            digits = result.digits.get("jacobian" if isinstance(result, Jacobian) else "gradient")
+            if isinstance(digits, dict):
+                target = digits.get(output, digits) if several else digits
+                if isinstance(target, dict) and name in target:
+                    target[name] = text_number(new)
+    if changed:
+        precision = " (computed in double precision)" if result.mode == "mpmath" else ""
+        result.warnings.append(
+            f"--side {side}: {', '.join(changed)} {'is' if len(changed) == 1 else 'are'} "
+            f"the derivative from the {side}, not the subgradient reported above{precision}"
+        )
 
 
 def nonfinite_warnings(
@@ -510,6 +728,8 @@ def gradient_result(
         chain_rule=chain_rule,
         point=_point_of(graph, point),
     )
+    kinks, kink_warnings = kink_report(diagnosis, graph.root, point, wrt, grad)
+    warnings.extend(kink_warnings)
     return Gradient(
         expression=graph.source,
         mode=mode,
@@ -523,6 +743,7 @@ def gradient_result(
         ),
         evaluations=evaluations,
         warnings=warnings,
+        kinks=kinks,
     )
 
 
@@ -557,15 +778,18 @@ def hessian_result(
         structural_zeros = structural_zeros_hessian(grads, wrt)
     flat = {f"{a},{b}": v for a, row in rows.items() for b, v in row.items()}
     where = _point_of(graph, point)
+    diagnosis = diagnose(graph.root, point, wrt)
     warnings = nonfinite_warnings(
         value,
         grad,
         "the derivative by {}",
-        diagnosis=diagnose(graph.root, point, wrt),
+        diagnosis=diagnosis,
         causes=causes,
         chain_rule=chain_rule,
         point=where,
     )
+    kinks, kink_warnings = kink_report(diagnosis, graph.root, point, wrt, grad)
+    warnings.extend(kink_warnings)
     if math.isfinite(value):
         known = evaluate_all(graph.steps, point, strict=False)
         for name in wrt:
@@ -593,6 +817,7 @@ def hessian_result(
         structural_zeros=structural_zeros,
         evaluations=evaluations,
         warnings=warnings,
+        kinks=kinks,
     )
 
 
@@ -654,20 +879,27 @@ def jacobian_result(
     where = _point_of(program, point)
     several = len(program.outputs) > 1
     warnings: list[str] = []
+    kinks: list[dict] = []
     for name, out, value in zip(program.names, program.outputs, values, strict=True):
         what = f"the derivative of {name} by {{}}" if several else "the derivative by {}"
+        # each output is diagnosed on its own steps only
+        diagnosis = diagnose(
+            out, point, wrt, trace=None if trace is None else (topo_order(out), trace[1])
+        )
         found = nonfinite_warnings(
             value,
             rows[name],
             what,
-            # each output is diagnosed on its own steps only
-            diagnosis=diagnose(
-                out, point, wrt, trace=None if trace is None else (topo_order(out), trace[1])
-            ),
+            diagnosis=diagnosis,
             causes=causes,
             chain_rule=chain_rule,
             point=where,
         )
+        entries, kink_warnings = kink_report(
+            diagnosis, out, point, wrt, rows[name], name if several else None
+        )
+        kinks.extend(entries)
+        found.extend(kink_warnings)
         if several:
             found = [w if w.startswith("the derivative of") else f"{name}: {w}" for w in found]
         warnings.extend(w for w in found if w not in warnings)
@@ -683,6 +915,7 @@ def jacobian_result(
         structural_zeros=structural_zeros_jacobian(program, wrt),
         evaluations=evaluations,
         warnings=warnings,
+        kinks=kinks,
     )
 
 
