@@ -686,7 +686,7 @@ _TABLE: list[Primitive] = [
         # x = 0), and a^b·log(a) is xlogy: 0 where a^b is 0 (a = 0, b > 0)
         lambda a, b, out: (mul(b, pow_(a, sub(b, 1.0))), xlogy(out, a)),
         domain=_pow_domain,
-        domain_text="x > 0; x = 0 with y >= 0; x < 0 with y an integer",
+        domain_text="x > 0; x < 0: y an integer; x = 0: y >= 0",
         symbol="^", precedence=PREC_POWER, latex="{0}^{{{1}}}",
         tf="math.pow", aliases=("pow",), is_function=False, underflows=True,
     ),
@@ -703,7 +703,7 @@ _TABLE: list[Primitive] = [
         r"\cos\left({0}\right)", "math.cos", finite_partials=True),
     _fn("tan", _guarded(math.tan), lambda a, out: add(1.0, pow_(out, 2.0)),
         r"\tan\left({0}\right)", "math.tan",
-        domain_text="x not an odd multiple of pi/2 (no double is one)"),
+        domain_text="x != pi/2 + k*pi"),
     # 1 - a^2 as (1 - a)(1 + a): no cancellation near |a| = 1
     _fn("asin", _guarded(math.asin),
         lambda a, out: div(1.0, sqrt(mul(sub(1.0, a), add(1.0, a)))),
@@ -757,15 +757,15 @@ _TABLE: list[Primitive] = [
     _fn("sec", _reciprocal(math.cos), lambda a, out: mul(out, tan(a)),
         r"\sec\left({0}\right)", lambda tf, a: 1.0 / tf.math.cos(a),
         finite_partials=True,
-        domain_text="x not an odd multiple of pi/2 (no double is one)"),
+        domain_text="x != pi/2 + k*pi"),
     _fn("csc", _reciprocal(math.sin), lambda a, out: neg(mul(out, cot(a))),
         r"\csc\left({0}\right)", lambda tf, a: 1.0 / tf.math.sin(a),
         domain=_sin_pole("csc"), finite_partials=True,
-        domain_text="x not a multiple of pi"),
+        domain_text="x != k*pi"),
     _fn("cot", _cot, lambda a, out: neg(add(1.0, _square(out))),
         r"\cot\left({0}\right)", lambda tf, a: tf.math.cos(a) / tf.math.sin(a),
         domain=_sin_pole("cot"), finite_partials=True,
-        domain_text="x not a multiple of pi"),
+        domain_text="x != k*pi"),
     # 1/(|a| sqrt(|a| - 1) sqrt(|a| + 1)): exact near |a| = 1, and 1/|a|
     # first, so no overflow of a^2
     _fn("asec", _asec,
@@ -822,7 +822,7 @@ _TABLE: list[Primitive] = [
         lambda x, n, out: (div(1.0, mul(n, pow_(out, sub(n, 1.0)))),
                            neg(div(xlogy(out, abs_(x)), mul(n, n)))),
         domain=_root_domain,
-        domain_text="y != 0; x >= 0, or x < 0 with y an odd integer; x = 0 needs y > 0",
+        domain_text="y != 0; x < 0: y odd; x = 0: y > 0",
         latex=r"\sqrt[{1}]{{{0}}}", tf=lambda tf, x, n: _tf_root(tf, x, n),
     ),
     # at a tie each argument gets half (the middle of the subgradients, as
@@ -856,21 +856,21 @@ _TABLE: list[Primitive] = [
     _fn("gamma", _gamma, lambda a, out: mul(out, digamma(a)),
         r"\Gamma\left({0}\right)", lambda tf, a: _tf_gamma(tf, a),
         domain=_pole_domain("gamma"),
-        domain_text="x not a nonpositive integer", underflows=True),
+        domain_text="x not 0, -1, -2, ...", underflows=True),
     # log|gamma(a)|, as math.lgamma and tf.math.lgamma
     _fn("lgamma", _lgamma, lambda a, out: digamma(a),
         r"\ln\left|\Gamma\left({0}\right)\right|", "math.lgamma",
-        domain=_pole_domain("lgamma"), domain_text="x not a nonpositive integer"),
+        domain=_pole_domain("lgamma"), domain_text="x not 0, -1, -2, ..."),
     _fn("digamma", _digamma, lambda a, out: polygamma(1.0, a),
         r"\psi\left({0}\right)", "math.digamma", domain=_pole_domain("digamma"),
-        domain_text="x not a nonpositive integer", aliases=("psi",)),
+        domain_text="x not 0, -1, -2, ...", aliases=("psi",)),
     Primitive(
         # the n-th derivative of digamma (n a nonnegative integer: its
         # partial in n is 0, as floor's is between the jumps)
         "polygamma", 2, _polygamma,
         lambda n, x, out: (0.0, polygamma(add(n, 1.0), x)),
         domain=_pole_domain("polygamma"),
-        domain_text="x a nonnegative integer; y not a nonpositive integer",
+        domain_text="x = 0, 1, 2, ...; y not 0, -1, -2, ...",
         latex=r"\psi^{{\left({0}\right)}}\left({1}\right)", tf="math.polygamma",
     ),
     _fn("cbrt", _cbrt, lambda a, out: div(1.0, mul(3.0, _square(out))),
