@@ -214,6 +214,28 @@ def test_compositions_against_sympy_limits(case):
             assert math.isnan(ours) if ref is None else _same(ours, ref), (name, side, ours)
 
 
+def test_a_jump_that_does_not_move_at_first_order_is_unknown():
+    """floor(x^2) does not jump at 0 and floor(-x^2) does (SymPy), but their
+    arguments have tangent 0 there: the first-order sweep cannot tell them
+    apart, and says so instead of guessing."""
+    assert one_sided_reference("floor(x**2)", ("x",), (0.0,)) == {"x": (0.0, 0.0)}
+    assert one_sided_reference("floor(-x**2)", ("x",), (0.0,)) == {"x": (None, None)}
+    for text in ("floor(x^2)", "floor(-x^2)"):
+        result = derivcli.grad(text, {"x": 0.0})
+        assert result.kinks == [
+            {"at": text, "variable": "x", "left": "unknown", "right": "unknown"}
+        ]
+        assert result.warnings == [
+            f"{text} may jump at x = 0: derivative unknown from the left, unknown from the "
+            "right; reported: 0 (an argument does not move at first order: a jump may or may "
+            "not happen)"
+        ]
+        side = gradient_at(text, {"x": 0.0}, side="right")
+        assert math.isnan(side.gradient["x"])
+    # a continuous corner that does not move is differentiable: abs(x^2)' = 0
+    assert derivcli.grad("abs(x^2)", {"x": 0.0}).warnings == []
+
+
 def test_a_differentiable_composition_says_nothing():
     for text, point in [("abs(x)^2", 0.0), ("floor(x) - floor(x)", 2.0), ("abs(x)", 0.5)]:
         result = derivcli.grad(text, {"x": point})

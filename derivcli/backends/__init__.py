@@ -429,10 +429,16 @@ SIDE_MODES = ("forward", "dual", "reverse", "mpmath")
 SIDES = ("left", "right")
 
 
-def one_sided_derivative(order: list[Node], values: dict, root: Node, name: str, side: int):
+#: a one-sided derivative the first-order sweep cannot tell (JSON "unknown")
+UNKNOWN = "unknown"
+
+
+def one_sided_derivative(
+    order: list[Node], values: dict, root: Node, name: str, side: int, kinks=()
+):
     """The one-sided derivative of ``root`` by the variable ``name`` from the
     right (``side = 1``) or the left (``side = -1``), or ``None`` where it
-    does not exist (the value jumps on that side).
+    does not exist (the value jumps on that side), or :data:`UNKNOWN`.
 
     One forward sweep along the direction ``side·e_name`` (the one-sided
     directional derivative ``f'(p; d) = lim_{t->0+} (f(p + t d) - f(p))/t``):
@@ -443,11 +449,18 @@ def one_sided_derivative(order: list[Node], values: dict, root: Node, name: str,
     with the table's partials (and the 0·∞ rule), as in forward mode. After
     a jump the nodes above are evaluated at the limit; the output jumped if
     its limit is not its value, and then has no one-sided derivative.
+
+    A continuous kink whose arguments do not move at first order stays put
+    (``abs(x^2)`` at 0: 0, which is right for a Lipschitz corner), but a
+    jump among ``kinks`` that depends on ``name`` and does not move at first
+    order may or may not jump (``floor(x^2)`` does not at 0,
+    ``floor(-x^2)`` does): what depends on it is :data:`UNKNOWN`.
     """
     x = var(name)
     limit: dict[Node, float] = {}
     x_dot: dict[Node, float] = {}
     jumped: set[Node] = set()
+    unknown: set[Node] = set()
     for node in order:
         value = _float(values[node])
         args = node.args
@@ -455,10 +468,15 @@ def one_sided_derivative(order: list[Node], values: dict, root: Node, name: str,
             limit[node] = value
             x_dot[node] = float(side) if node == x else 0.0
             continue
+        if any(a in unknown for a in args):
+            unknown.add(node)
+            continue
         arg_dots = tuple(x_dot[a] for a in args)
         arg_jumped = any(a in jumped for a in args)
         if not arg_jumped and not any(arg_dots):  # not moving: stays at the point
             limit[node], x_dot[node] = value, 0.0
+            if node in kinks and node.prim.kink.jumps and name in variables_of(node):
+                unknown.add(node)
             continue
         prim = node.prim
         arg_limits = tuple(limit[a] for a in args)
@@ -477,6 +495,8 @@ def one_sided_derivative(order: list[Node], values: dict, root: Node, name: str,
         limit[node], x_dot[node] = out, dot
         if jumps:
             jumped.add(node)
+    if root in unknown:
+        return UNKNOWN
     if root in jumped:
         return None
     return side * x_dot[root] + 0.0  # (no -0 from the left)
@@ -487,6 +507,8 @@ def _side_text(v: float | None, side: str) -> str:
 
     if v is None:
         return f"none from the {side} (the value jumps there)"
+    if v == UNKNOWN:
+        return f"unknown from the {side}"
     return f"{text_number(v)} from the {side}"
 
 
@@ -525,13 +547,14 @@ def kink_report(
             if name not in present:
                 continue
             if name not in sides:
+                kinks = set(diagnosis.kinks)
                 sides[name] = (
-                    one_sided_derivative(order, values, root, name, -1),
-                    one_sided_derivative(order, values, root, name, 1),
+                    one_sided_derivative(order, values, root, name, -1, kinks),
+                    one_sided_derivative(order, values, root, name, 1, kinks),
                 )
             left, right = sides[name]
             mine = reported.get(name, math.nan)
-            if left is not None and right is not None and left == right == mine:
+            if isinstance(left, float) and isinstance(right, float) and left == right == mine:
                 continue
             entry = {"at": _name(node), "variable": name, "left": left, "right": right}
             if output is not None:
@@ -549,7 +572,10 @@ def kink_report(
             found[key] = ([*names, _name(node)], jumps or node.prim.kink.jumps)
     warnings = []
     for (where, text), (names, jumps) in found.items():
-        if len(names) == 1:
+        if " unknown from the " in text:
+            what = "may jump" if len(names) == 1 else "may each jump"
+            text += " (an argument does not move at first order: a jump may or may not happen)"
+        elif len(names) == 1:
             what = "jumps" if jumps else "has a kink"
         else:
             what = "jump" if jumps else "have a kink"
@@ -602,7 +628,7 @@ def apply_side(result: Gradient | Jacobian, side: str) -> None:
         name = entry["variable"]
         value = entry[side]
         label = f"{output} by {name}" if several else name
-        new = math.nan if value is None else value
+        new = value if isinstance(value, float) else math.nan
         if label in changed:
             continue
         changed.append(label)
@@ -610,6 +636,11 @@ def apply_side(result: Gradient | Jacobian, side: str) -> None:
             result.warnings.append(
                 f"the derivative {'of ' if several else 'by '}{label} from the {side} does not "
                 f"exist: {entry['at']} jumps there (reported as NaN)"
+            )
+        elif value == UNKNOWN:
+            result.warnings.append(
+                f"the derivative {'of ' if several else 'by '}{label} from the {side} cannot be "
+                f"told at first order: {entry['at']} may jump there (reported as NaN)"
             )
         row[name] = new
         if result.digits is not None:  # mpmath: the one-sided entry is a double
