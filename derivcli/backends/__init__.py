@@ -429,6 +429,10 @@ SIDE_MODES = ("forward", "dual", "reverse", "mpmath")
 SIDES = ("left", "right")
 
 
+#: the kinks named in warnings and JSON (the first in the expression's
+#: order); a variable that reaches none of them is reported at the first
+#: kink it reaches
+KINKS_NAMED = 3
 #: a one-sided derivative the first-order sweep cannot tell (JSON "unknown")
 UNKNOWN = "unknown"
 
@@ -535,23 +539,46 @@ def kink_report(
     if not diagnosis.kinks or diagnosis.trace is None:
         return [], []
     order, values = diagnosis.trace
+    wanted = set(wrt)
+    # which kinks each variable reaches: the first KINKS_NAMED by name, and
+    # for a variable that reaches none of those, the first kink it reaches
+    # (one walk with a shared visited set: linear however many kinks, as
+    # in abs(abs(...abs(x)...)))
+    reaches: dict[str, list[Node]] = {}
+    named = diagnosis.kinks[:KINKS_NAMED]
+    for node in named:
+        for name in variables_of(node):
+            if name in wanted:
+                reaches.setdefault(name, []).append(node)
+    visited: set[Node] = set()
+    for node in diagnosis.kinks[KINKS_NAMED:]:
+        stack = [node]
+        while stack:
+            n = stack.pop()
+            if n in visited:
+                continue
+            visited.add(n)
+            if n.op == "var":
+                if n.name in wanted and n.name not in reaches:
+                    reaches[n.name] = [node]
+            else:
+                stack.extend(n.args)
+    kinks = set(diagnosis.kinks)
     sides: dict[str, tuple] = {}
+    for name in wrt:
+        if name in reaches:
+            sides[name] = (
+                one_sided_derivative(order, values, root, name, -1, kinks),
+                one_sided_derivative(order, values, root, name, 1, kinks),
+            )
     entries: list[dict] = []
     # kinks at the same point with the same one-sided derivatives (abs(x)
     # and abs(abs(x)) at 0) share one warning: (where, text) -> names, jumps
     found: dict[tuple[str, str], tuple[list[str], bool]] = {}
-    for node in diagnosis.kinks:
-        present = set(variables_of(node))
+    by_node = {node: [n for n in wrt if node in reaches.get(n, ())] for node in diagnosis.kinks}
+    for node in dict.fromkeys(node for nodes in reaches.values() for node in nodes):
         parts = []
-        for name in wrt:
-            if name not in present:
-                continue
-            if name not in sides:
-                kinks = set(diagnosis.kinks)
-                sides[name] = (
-                    one_sided_derivative(order, values, root, name, -1, kinks),
-                    one_sided_derivative(order, values, root, name, 1, kinks),
-                )
+        for name in by_node[node]:
             left, right = sides[name]
             mine = reported.get(name, math.nan)
             if isinstance(left, float) and isinstance(right, float) and left == right == mine:
