@@ -342,3 +342,28 @@ def test_hessian_reports_the_kinks_of_the_first_derivatives():
     result = derivcli.hessian("abs(x)*y", {"x": 0.0, "y": 2.0})
     assert result.kinks == [{"at": "abs(x)", "variable": "x", "left": -2.0, "right": 2.0}]
     assert result.gradient == {"x": 0.0, "y": 0.0}
+
+
+def test_deep_nesting_of_kinks_is_linear_and_names_the_first_three():
+    text = "x"
+    for _ in range(5000):  # far beyond Python's recursion limit
+        text = f"abs({text})"
+    result = gradient_at(text, {"x": 0.0})
+    assert [e["at"] for e in result.kinks] == ["abs(x)", "abs(abs(x))", "abs(abs(abs(x)))"]
+    assert all((e["left"], e["right"]) == (-1.0, 1.0) for e in result.kinks)
+    assert gradient_at(text, {"x": 0.0}, side="right").gradient["x"] == 1.0
+
+
+def test_functions_lists_each_domain_and_marks_kinks():
+    from derivcli.language import language, language_text
+
+    data = language()
+    for f in data["functions"]:
+        prim = PRIMITIVES[f["name"]] if f["name"] in PRIMITIVES else None
+        if prim is None:  # a function shown by its alias (pow)
+            continue
+        assert f["domain"] == prim.domain_text
+        assert f.get("kinks", False) == (prim.kink is not None)
+    text = language_text()
+    assert "  abs(x)" in text and "all reals *" in text
+    assert any(line.startswith("  log(x)") and " x > 0 " in line for line in text.splitlines())
