@@ -44,9 +44,11 @@ class Kink:
     directional derivative on that branch (``abs``: ``-1*d`` for ``d < 0``),
     and whether the limit is not the value at the point (a jump: the
     one-sided derivative does not exist). Where the arguments do not move
-    (every ``dot`` 0) it stays at ``out``. Every mode keeps the table's
-    partials there (a subgradient); :func:`derivcli.backends.diagnose`
-    reads this to report the one-sided derivatives.
+    (every ``dot`` 0) it stays at ``out`` (the sweep of
+    :func:`derivcli.backends.one_sided_derivative` then calls a jump
+    unknown). Every mode keeps the table's partials there (a subgradient);
+    :func:`derivcli.backends.diagnose` reads this to report the one-sided
+    derivatives.
     """
 
     where: Callable[..., bool]
