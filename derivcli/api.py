@@ -111,10 +111,15 @@ def jacobian_at(
     mode: str = DEFAULT_MODE,
     **options,
 ) -> Jacobian:
-    """The Jacobian of every output of ``expression`` at ``point`` by ``mode``."""
+    """The Jacobian of every output of ``expression`` at ``point`` by ``mode``
+    (``side="left"``/``"right"``: one-sided derivatives at kinks)."""
+    side = options.pop("side", None)
+    backends.check_side(side, mode, "jacobian")
     graph, point, names, warnings = prepare(expression, point, wrt)
     result = get_backend(mode).jacobian(graph, point, names, **_mode_options(mode, options))
     result.warnings[:0] = warnings
+    if side is not None:
+        backends.apply_side(result, side)
     return result
 
 
@@ -178,6 +183,8 @@ def _product(kind: str, expression, point, vector, wrt, mode: str, options: dict
     one (a constant number of passes), else from its full Jacobian or
     Hessian; a zero component of the vector contributes nothing (0·∞ = 0)."""
     flag, what, direct_note, full_kind, full_note = _PRODUCTS[kind]
+    if options.pop("side", None) is not None:
+        raise UsageError(f"--side does not combine with {flag}; drop one of them")
     command = "hessian --direction" if kind == "hvp" else None
     graph, point, names, warnings = prepare(expression, point, wrt, command)
     names = tuple(names)
@@ -250,10 +257,14 @@ def _sum(terms) -> float:
 
 
 def _run(kind: str, expression, point, wrt, mode: str, options: dict):
+    side = options.pop("side", None)  # one-sided derivatives at kinks (grad)
+    backends.check_side(side, mode, kind)
     graph, point, names, warnings = prepare(expression, point, wrt, _COMMANDS[kind])
     compute = getattr(get_backend(mode), kind)
     result = compute(graph, point, names, **_mode_options(mode, options))
     result.warnings[:0] = warnings
+    if side is not None:
+        backends.apply_side(result, side)
     return result
 
 

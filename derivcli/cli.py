@@ -435,6 +435,16 @@ def _product(
     _emit(compute(_read_expression(expression), _point(at), vector, **options), fmt)
 
 
+def _side_option(f: Callable) -> Callable:
+    return click.option(
+        "--side",
+        type=click.Choice(("left", "right")),
+        default=None,
+        help="At a kink (abs(x) at 0), the one-sided derivative from this side instead "
+        "of the subgradient (exact modes: forward, dual, reverse, mpmath).",
+    )(f)
+
+
 def _direction_option(f: Callable) -> Callable:
     return click.option(
         "--direction",
@@ -474,6 +484,7 @@ def eval_command(expression: str | None, at: tuple[str, ...], fmt: str) -> None:
 @_let_option
 @_at_option
 @_derivative_options
+@_side_option
 @_direction_option
 @_format_option
 def grad_command(expression: str | None, at: tuple[str, ...], fmt: str, **options: Any) -> None:
@@ -487,6 +498,7 @@ def grad_command(expression: str | None, at: tuple[str, ...], fmt: str, **option
       derivcli grad "sin(x^2)" --at x=3 --format json
       derivcli grad "x*x*y + y + 2" --at x=3,y=4 --wrt y
       derivcli grad "x^2*y + y" --at x=3,y=4 --direction 1,0.5    # J·v: one forward pass
+      derivcli grad "abs(x)" --at x=0 --side right                # 1 (a kink: see README)
     """
     from .api import gradient_at, jvp_at
 
@@ -502,6 +514,7 @@ def grad_command(expression: str | None, at: tuple[str, ...], fmt: str, **option
 @_let_option
 @_at_option
 @_derivative_options
+@_side_option
 @_direction_option
 @_format_option
 def hessian_command(expression: str | None, at: tuple[str, ...], fmt: str, **options: Any) -> None:
@@ -528,6 +541,7 @@ def hessian_command(expression: str | None, at: tuple[str, ...], fmt: str, **opt
 @_let_option
 @_at_option
 @_derivative_options
+@_side_option
 @click.option(
     "--cotangent",
     metavar="U1,U2,...",

@@ -57,8 +57,11 @@ def _functions() -> list[dict[str, Any]]:
             "aliases": spellings[1:],
             "arity": prim.arity,
             "call": call,
+            "domain": prim.domain_text,
             "derivatives": _derivatives(call, arguments),
         }
+        if prim.kink is not None:
+            item["kinks"] = True
         if prim.symbol is not None:
             item["operator"] = prim.symbol
         out.append(item)
@@ -107,13 +110,18 @@ def _calls(f: dict[str, Any]) -> list[str]:
 def language_text() -> str:
     """``derivcli functions``: the language for people."""
     data = language()
-    lines = ["Functions, with the derivative every mode uses:"]
+    lines = [
+        "Functions, with their domain and the derivative every mode uses "
+        "(* marks kinks or jumps: see --side):"
+    ]
     calls = [", ".join(_calls(f)) for f in data["functions"]]
     width = max(len(c) for c in calls)
-    for call, f in zip(calls, data["functions"]):
+    domains = [f["domain"] + (" *" if f.get("kinks") else "") for f in data["functions"]]
+    domain_width = max(len(d) for d in domains)
+    for call, domain, f in zip(calls, domains, data["functions"]):
         parts = [f"d/d{a} = {d}" for a, d in f["derivatives"].items()]
         same = f"same as x {f['operator']} y; " if "operator" in f else ""
-        lines.append(f"  {call:<{width}}  {same}{', '.join(parts)}")
+        lines.append(f"  {call:<{width}}  {domain:<{domain_width}}  {same}{', '.join(parts)}")
     lines.append("Constants:")
     for name, value in data["constants"].items():
         lines.append(f"  {name:<{width}}  {text_number(value)}")

@@ -32,6 +32,31 @@ PREC_POWER = 4
 PREC_ATOM = 5
 
 
+@dataclass(frozen=True)
+class Kink:
+    """Where a primitive is not differentiable, and what it does beside.
+
+    ``where(*args)`` is true at the arguments where the primitive has a kink
+    or a jump (``abs`` at 0, ``max`` at a tie, ``floor`` at an integer).
+    There ``one_sided(args, out, dots)`` says what it does when its arguments
+    move from ``args`` along the tangents ``dots`` (one side: ``args + t*dots``
+    with ``t -> 0+``): ``(limit, dot, jumped)``, the value it tends to, its
+    directional derivative on that branch (``abs``: ``-1*d`` for ``d < 0``),
+    and whether the limit is not the value at the point (a jump: the
+    one-sided derivative does not exist). Where the arguments do not move
+    (every ``dot`` 0) it stays at ``out`` (the sweep of
+    :func:`derivcli.backends.one_sided_derivative` then calls a jump
+    unknown). Every mode keeps the table's partials there (a subgradient);
+    :func:`derivcli.backends.diagnose` reads this to report the one-sided
+    derivatives.
+    """
+
+    where: Callable[..., bool]
+    one_sided: Callable[[tuple, float, tuple], tuple[float, float, bool]]
+    #: the primitive is discontinuous there (floor, sign), not only kinked
+    jumps: bool = False
+
+
 @dataclass(frozen=True, eq=False)
 class Primitive:
     """One operation: everything every mode needs to know about it."""
@@ -67,6 +92,11 @@ class Primitive:
     #: its partials are finite wherever its arguments and value are (so the
     #: diagnosis of infinite derivatives need not evaluate them)
     finite_partials: bool = False
+    #: where it is not differentiable and its one-sided behaviour there
+    kink: Kink | None = None
+    #: its domain in words, for ``derivcli functions`` (the arguments are
+    #: called x, y as there); agrees with ``domain`` (a test checks)
+    domain_text: str = "all reals"
 
     def __repr__(self) -> str:
         return f"<primitive {self.name}>"
@@ -205,6 +235,67 @@ def _reciprocal(f: Callable[[float], float]) -> Callable[[float], float]:
 
 def _cot(a: float) -> float:
     return _div(_guarded(math.cos)(a), _guarded(math.sin)(a))
+
+
+def _secant_root(a: float) -> float:
+    """``sqrt(a^2 - 1)`` as ``sqrt(|a| - 1)*sqrt(|a| + 1)``: exact near
+    ``|a| = 1`` (Sterbenz), no overflow of ``a^2``."""
+    m = abs(a)
+    return math.sqrt(m - 1.0) * math.sqrt(m + 1.0)
+
+
+def _asec(a: float) -> float:
+    """``acos(1/a)`` in [0, pi], as ``atan2(sqrt(a^2 - 1), 1)``: no loss
+    near ``|a| = 1`` (where ``acos`` of a rounded ``1/a`` loses digits)."""
+    if not abs(a) >= 1:  # also nan
+        return NAN
+    angle = math.atan2(_secant_root(a), 1.0)
+    return angle if a > 0 else math.pi - angle
+
+
+def _acsc(a: float) -> float:
+    """``asin(1/a)`` in [-pi/2, pi/2], as ``atan2(1, sqrt(a^2 - 1))``."""
+    if not abs(a) >= 1:
+        return NAN
+    return math.copysign(math.atan2(1.0, _secant_root(a)), a)
+
+
+def _acot(a: float) -> float:
+    """``atan(1/a)`` in (-pi/2, pi/2], ``pi/2`` at 0 (as SymPy and mpmath):
+    it jumps there. Below ``|a| = 1`` as ``+-pi/2 - atan(a)`` (``1/a``
+    would overflow at tiny ``a``)."""
+    if a == 0:
+        return math.pi / 2
+    if abs(a) >= 1:
+        return math.atan(1.0 / a)
+    return math.copysign(math.pi / 2, a) - math.atan(a)  # (nan stays nan)
+
+
+def _arc_outside_domain(name: str) -> Callable[[float], str | None]:
+    def domain(a: float) -> str | None:
+        return f"{name} of a number inside (-1, 1)" if abs(a) < 1 else None
+
+    return domain
+
+
+def _tf_secant_root(tf: Any, a: Any) -> Any:
+    m = tf.math.abs(a)
+    return tf.math.sqrt(m - 1.0) * tf.math.sqrt(m + 1.0)
+
+
+def _tf_asec(tf: Any, a: Any) -> Any:
+    angle = tf.math.atan2(_tf_secant_root(tf, a), tf.ones_like(a))
+    return tf.where(a > 0, angle, math.pi - angle)
+
+
+def _tf_acsc(tf: Any, a: Any) -> Any:
+    return tf.math.sign(a) * tf.math.atan2(tf.ones_like(a), _tf_secant_root(tf, a))
+
+
+def _tf_acot(tf: Any, a: Any) -> Any:
+    small = tf.where(a > 0, math.pi / 2 - tf.math.atan(a), -math.pi / 2 - tf.math.atan(a))
+    large = tf.math.atan(1.0 / tf.where(a == 0, tf.ones_like(a), a))
+    return tf.where(a == 0, math.pi / 2 + 0.0 * a, tf.where(tf.math.abs(a) >= 1, large, small))
 
 
 def _atanh(a: float) -> float:
@@ -404,6 +495,86 @@ def _sin_pole(name: str) -> Callable[[float], str | None]:
 
 
 # ---------------------------------------------------------------------------
+# Kinks (see ``Kink``): where a primitive is not differentiable, its
+# one-sided branches
+
+
+def _unary_kink(
+    where: Callable[[float], bool],
+    left: Callable[[float, float], tuple[float, float, bool]],
+    right: Callable[[float, float], tuple[float, float, bool]],
+    jumps: bool = False,
+) -> Kink:
+    """A one-argument kink: ``left(a, out)`` and ``right(a, out)`` give the
+    branch below and above ``a``: ``(limit, partial, jumped)``."""
+
+    def one_sided(args: tuple, out: float, dots: tuple) -> tuple[float, float, bool]:
+        (a,), (d,) = args, dots
+        if d != d:
+            return out, NAN, False
+        if d == 0:  # the argument does not move (at first order)
+            return out, 0.0, False
+        limit, partial, jumped = (right if d > 0 else left)(a, out)
+        return limit, times(partial, d), jumped
+
+    return Kink(where, one_sided, jumps)
+
+
+def _at_zero(a: float) -> bool:
+    return a == 0
+
+
+def _is_integer(a: float) -> bool:
+    return math.isfinite(a) and a == math.floor(a)
+
+
+def _is_half(a: float) -> bool:
+    return math.isfinite(a) and a - math.floor(a) == 0.5
+
+
+def _extremum_kink(pick: Callable[[float, float], float]) -> Kink:
+    """max and min at a tie: the argument that moves up (max) or down (min)
+    faster wins, ``max(a, b)' = max(a', b')``."""
+    return Kink(
+        lambda a, b: a == b,
+        lambda args, out, dots: (out, pick(*dots), False),
+    )
+
+
+def _hypot_one_sided(args: tuple, out: float, dots: tuple) -> tuple[float, float, bool]:
+    return out, math.hypot(*dots), False  # a cone: |(x', y')|
+
+
+def _atan2_one_sided(args: tuple, out: float, dots: tuple) -> tuple[float, float, bool]:
+    """atan2(y, x) on its branch cut (y = 0, x < 0: pi above, -pi below) and
+    at the origin (along a ray it is the constant angle of the ray)."""
+    (_y, x), (y_dot, x_dot) = args, dots
+    if x < 0:
+        limit = math.pi if y_dot > 0 else -math.pi if y_dot < 0 else out
+        return limit, _div(y_dot, x), limit != out
+    if y_dot == 0 and x_dot == 0:
+        return out, 0.0, False
+    limit = math.atan2(y_dot, x_dot)
+    return limit, 0.0, limit != out
+
+
+def _mod_one_sided(args: tuple, out: float, dots: tuple) -> tuple[float, float, bool]:
+    """``a - b*floor(a/b)`` where ``a/b`` is an integer q: floor stays q
+    while ``a/b`` grows, and is ``q - 1`` (the value jumps to b) while it
+    shrinks."""
+    (a, b), (a_dot, b_dot) = args, dots
+    q = _div(a, b)
+    q_dot = _div(a_dot - times(q, b_dot), b)
+    whole = q if q_dot >= 0 or q_dot != q_dot else q - 1.0
+    return a - b * whole, a_dot - times(whole, b_dot), whole != q
+
+
+ABS_KINK = _unary_kink(
+    _at_zero, lambda a, out: (0.0, -1.0, False), lambda a, out: (0.0, 1.0, False)
+)
+
+
+# ---------------------------------------------------------------------------
 # The table
 
 
@@ -501,7 +672,7 @@ _TABLE: list[Primitive] = [
     Primitive(
         "div", 2, _div,
         lambda a, b, out: (div(1.0, b), neg(div(out, b))),
-        domain=_div_domain,
+        domain=_div_domain, domain_text="y != 0",
         symbol="/", precedence=PREC_PRODUCT, latex=r"\frac{{{0}}}{{{1}}}",
         tf="math.divide", is_function=False, underflows=True,
     ),
@@ -517,6 +688,7 @@ _TABLE: list[Primitive] = [
         # x = 0), and a^b·log(a) is xlogy: 0 where a^b is 0 (a = 0, b > 0)
         lambda a, b, out: (mul(b, pow_(a, sub(b, 1.0))), xlogy(out, a)),
         domain=_pow_domain,
+        domain_text="x > 0; x < 0: y an integer; x = 0: y >= 0",
         symbol="^", precedence=PREC_POWER, latex="{0}^{{{1}}}",
         tf="math.pow", aliases=("pow",), is_function=False, underflows=True,
     ),
@@ -524,7 +696,7 @@ _TABLE: list[Primitive] = [
         # x*log(y), 0 where x = 0 (scipy.special.xlogy, tf.math.xlogy)
         "xlogy", 2, _xlogy,
         lambda x, y, out: (log(y), div(x, y)),
-        domain=lambda x, y: _log_domain(y),
+        domain=lambda x, y: _log_domain(y), domain_text="y > 0",
         latex=r"\operatorname{{xlogy}}\left({0}, {1}\right)", tf="math.xlogy",
     ),
     _fn("sin", _guarded(math.sin), lambda a, out: cos(a),
@@ -532,15 +704,16 @@ _TABLE: list[Primitive] = [
     _fn("cos", _guarded(math.cos), lambda a, out: neg(sin(a)),
         r"\cos\left({0}\right)", "math.cos", finite_partials=True),
     _fn("tan", _guarded(math.tan), lambda a, out: add(1.0, pow_(out, 2.0)),
-        r"\tan\left({0}\right)", "math.tan"),
+        r"\tan\left({0}\right)", "math.tan",
+        domain_text="x != pi/2 + k*pi"),
     # 1 - a^2 as (1 - a)(1 + a): no cancellation near |a| = 1
     _fn("asin", _guarded(math.asin),
         lambda a, out: div(1.0, sqrt(mul(sub(1.0, a), add(1.0, a)))),
-        r"\arcsin\left({0}\right)", "math.asin", domain=_arc_domain("asin"),
+        r"\arcsin\left({0}\right)", "math.asin", domain=_arc_domain("asin"), domain_text="|x| <= 1",
         aliases=("arcsin",)),
     _fn("acos", _guarded(math.acos),
         lambda a, out: neg(div(1.0, sqrt(mul(sub(1.0, a), add(1.0, a))))),
-        r"\arccos\left({0}\right)", "math.acos", domain=_arc_domain("acos"),
+        r"\arccos\left({0}\right)", "math.acos", domain=_arc_domain("acos"), domain_text="|x| <= 1",
         aliases=("arccos",)),
     _fn("atan", math.atan, lambda a, out: div(1.0, add(1.0, pow_(a, 2.0))),
         r"\arctan\left({0}\right)", "math.atan", finite_partials=True,
@@ -557,20 +730,25 @@ _TABLE: list[Primitive] = [
         r"e^{{{0}}}", "math.exp", underflows=True, finite_partials=True),
     _fn("log", _logarithm(math.log), lambda a, out: div(1.0, a),
         r"\ln\left({0}\right)", "math.log",
-        domain=_log_domain, aliases=("ln",)),
+        domain=_log_domain, domain_text="x > 0", aliases=("ln",)),
     _fn("log10", _logarithm(math.log10),
         lambda a, out: div(1.0, mul(a, log(10.0))),
-        r"\log_{{10}}\left({0}\right)", _tf_log_base(10.0), domain=_log_domain),
+        r"\log_{{10}}\left({0}\right)", _tf_log_base(10.0), domain=_log_domain,
+        domain_text="x > 0"),
     _fn("log2", _logarithm(math.log2),
         lambda a, out: div(1.0, mul(a, log(2.0))),
-        r"\log_{{2}}\left({0}\right)", _tf_log_base(2.0), domain=_log_domain),
+        r"\log_{{2}}\left({0}\right)", _tf_log_base(2.0), domain=_log_domain,
+        domain_text="x > 0"),
     _fn("sqrt", _guarded(math.sqrt), lambda a, out: div(1.0, mul(2.0, out)),
-        r"\sqrt{{{0}}}", "math.sqrt", domain=_sqrt_domain),
+        r"\sqrt{{{0}}}", "math.sqrt", domain=_sqrt_domain,
+        domain_text="x >= 0"),
     # abs has the subgradient 0 at 0 in every mode (sign(0) = 0)
     _fn("abs", abs, lambda a, out: sign(a),
-        r"\left|{0}\right|", "math.abs", finite_partials=True),
+        r"\left|{0}\right|", "math.abs", finite_partials=True, kink=ABS_KINK),
     _fn("sign", _sign, lambda a, out: 0.0,
-        r"\operatorname{{sign}}\left({0}\right)", "math.sign", finite_partials=True),
+        r"\operatorname{{sign}}\left({0}\right)", "math.sign", finite_partials=True,
+        kink=_unary_kink(_at_zero, lambda a, out: (-1.0, 0.0, True),
+                         lambda a, out: (1.0, 0.0, True), jumps=True)),
     # (1/cosh(a/2))^2/4, not s(1 - s), which is 0 from |a| > 37 on; its own
     # derivative has no cancellation at tiny a either (s(-a) - s(a) would)
     _fn("sigmoid", _sigmoid,
@@ -580,13 +758,33 @@ _TABLE: list[Primitive] = [
     # -- trigonometric and hyperbolic
     _fn("sec", _reciprocal(math.cos), lambda a, out: mul(out, tan(a)),
         r"\sec\left({0}\right)", lambda tf, a: 1.0 / tf.math.cos(a),
-        finite_partials=True),
+        finite_partials=True,
+        domain_text="x != pi/2 + k*pi"),
     _fn("csc", _reciprocal(math.sin), lambda a, out: neg(mul(out, cot(a))),
         r"\csc\left({0}\right)", lambda tf, a: 1.0 / tf.math.sin(a),
-        domain=_sin_pole("csc"), finite_partials=True),
+        domain=_sin_pole("csc"), finite_partials=True,
+        domain_text="x != k*pi"),
     _fn("cot", _cot, lambda a, out: neg(add(1.0, _square(out))),
         r"\cot\left({0}\right)", lambda tf, a: tf.math.cos(a) / tf.math.sin(a),
-        domain=_sin_pole("cot"), finite_partials=True),
+        domain=_sin_pole("cot"), finite_partials=True,
+        domain_text="x != k*pi"),
+    # 1/(|a| sqrt(|a| - 1) sqrt(|a| + 1)): exact near |a| = 1, and 1/|a|
+    # first, so no overflow of a^2
+    _fn("asec", _asec,
+        lambda a, out: div(div(1.0, abs_(a)), mul(sqrt(sub(abs_(a), 1.0)), sqrt(add(abs_(a), 1.0)))),
+        r"\operatorname{{arcsec}}\left({0}\right)", lambda tf, a: _tf_asec(tf, a),
+        domain=_arc_outside_domain("asec"), domain_text="|x| >= 1", aliases=("arcsec",)),
+    _fn("acsc", _acsc,
+        lambda a, out: neg(div(div(1.0, abs_(a)),
+                               mul(sqrt(sub(abs_(a), 1.0)), sqrt(add(abs_(a), 1.0))))),
+        r"\operatorname{{arccsc}}\left({0}\right)", lambda tf, a: _tf_acsc(tf, a),
+        domain=_arc_outside_domain("acsc"), domain_text="|x| >= 1", aliases=("arccsc",)),
+    # atan(1/a): pi/2 at 0, and -pi/2 just below (a jump)
+    _fn("acot", _acot, lambda a, out: neg(div(1.0, add(1.0, _square(a)))),
+        r"\operatorname{{arccot}}\left({0}\right)", lambda tf, a: _tf_acot(tf, a),
+        aliases=("arccot",), finite_partials=True,
+        kink=_unary_kink(_at_zero, lambda a, out: (-math.pi / 2, -1.0, True),
+                         lambda a, out: (math.pi / 2, -1.0, False), jumps=True)),
     # 1/hypot(1, a), not 1/sqrt(1 + a^2), which is 0 from |a| > 1e154 on
     _fn("asinh", math.asinh, lambda a, out: div(1.0, hypot(1.0, a)),
         r"\operatorname{{arsinh}}\left({0}\right)", "math.asinh",
@@ -594,10 +792,10 @@ _TABLE: list[Primitive] = [
     _fn("acosh", _guarded(math.acosh),
         lambda a, out: div(1.0, sqrt(mul(sub(a, 1.0), add(a, 1.0)))),
         r"\operatorname{{arcosh}}\left({0}\right)", "math.acosh",
-        domain=_below_domain("acosh", 1.0), aliases=("arcosh", "arccosh")),
+        domain=_below_domain("acosh", 1.0), domain_text="x >= 1", aliases=("arcosh", "arccosh")),
     _fn("atanh", _atanh, lambda a, out: div(1.0, mul(sub(1.0, a), add(1.0, a))),
         r"\operatorname{{artanh}}\left({0}\right)", "math.atanh",
-        domain=_atanh_domain, aliases=("artanh", "arctanh")),
+        domain=_atanh_domain, domain_text="|x| < 1", aliases=("artanh", "arctanh")),
     # -- two or more arguments (min, max and logsumexp take any number: the
     # parser folds them left, see VARIADIC)
     Primitive(
@@ -608,12 +806,16 @@ _TABLE: list[Primitive] = [
                            neg(div(div(y, hypot(y, x)), hypot(y, x)))),
         latex=r"\operatorname{{atan2}}\left({0}, {1}\right)", tf="math.atan2",
         finite_partials=True,
+        # the branch cut (y = 0, x < 0) and the origin
+        kink=Kink(lambda y, x: y == 0 and x <= 0, _atan2_one_sided, jumps=True),
     ),
     Primitive(
         "hypot", 2, math.hypot,
         lambda x, y, out: (div(x, out), div(y, out)),
         latex=r"\sqrt{{\left({0}\right)^{{2}} + \left({1}\right)^{{2}}}}",
         tf=lambda tf, x, y: _tf_hypot(tf, x, y), finite_partials=True,
+        # a cone at the origin
+        kink=Kink(lambda x, y: x == 0 and y == 0, _hypot_one_sided),
     ),
     Primitive(
         # x^(1/n); its partials through the value (1/(n out^(n-1)) is right
@@ -622,6 +824,7 @@ _TABLE: list[Primitive] = [
         lambda x, n, out: (div(1.0, mul(n, pow_(out, sub(n, 1.0)))),
                            neg(div(xlogy(out, abs_(x)), mul(n, n)))),
         domain=_root_domain,
+        domain_text="y != 0; x < 0: y odd; x = 0: y > 0",
         latex=r"\sqrt[{1}]{{{0}}}", tf=lambda tf, x, n: _tf_root(tf, x, n),
     ),
     # at a tie each argument gets half (the middle of the subgradients, as
@@ -630,13 +833,13 @@ _TABLE: list[Primitive] = [
         "min", 2, _nan_or(min),
         lambda a, b, out: (heaviside(sub(b, a)), heaviside(sub(a, b))),
         latex=r"\min\left({0}, {1}\right)", tf="math.minimum",
-        finite_partials=True,
+        finite_partials=True, kink=_extremum_kink(min),
     ),
     Primitive(
         "max", 2, _nan_or(max),
         lambda a, b, out: (heaviside(sub(a, b)), heaviside(sub(b, a))),
         latex=r"\max\left({0}, {1}\right)", tf="math.maximum",
-        finite_partials=True,
+        finite_partials=True, kink=_extremum_kink(max),
     ),
     Primitive(
         "logsumexp", 2, _logsumexp,
@@ -654,27 +857,29 @@ _TABLE: list[Primitive] = [
         finite_partials=True),
     _fn("gamma", _gamma, lambda a, out: mul(out, digamma(a)),
         r"\Gamma\left({0}\right)", lambda tf, a: _tf_gamma(tf, a),
-        domain=_pole_domain("gamma"), underflows=True),
+        domain=_pole_domain("gamma"),
+        domain_text="x not 0, -1, -2, ...", underflows=True),
     # log|gamma(a)|, as math.lgamma and tf.math.lgamma
     _fn("lgamma", _lgamma, lambda a, out: digamma(a),
         r"\ln\left|\Gamma\left({0}\right)\right|", "math.lgamma",
-        domain=_pole_domain("lgamma")),
+        domain=_pole_domain("lgamma"), domain_text="x not 0, -1, -2, ..."),
     _fn("digamma", _digamma, lambda a, out: polygamma(1.0, a),
         r"\psi\left({0}\right)", "math.digamma", domain=_pole_domain("digamma"),
-        aliases=("psi",)),
+        domain_text="x not 0, -1, -2, ...", aliases=("psi",)),
     Primitive(
         # the n-th derivative of digamma (n a nonnegative integer: its
         # partial in n is 0, as floor's is between the jumps)
         "polygamma", 2, _polygamma,
         lambda n, x, out: (0.0, polygamma(add(n, 1.0), x)),
         domain=_pole_domain("polygamma"),
+        domain_text="x = 0, 1, 2, ...; y not 0, -1, -2, ...",
         latex=r"\psi^{{\left({0}\right)}}\left({1}\right)", tf="math.polygamma",
     ),
     _fn("cbrt", _cbrt, lambda a, out: div(1.0, mul(3.0, _square(out))),
         r"\sqrt[3]{{{0}}}", lambda tf, a: tf.math.sign(a) * tf.math.pow(tf.math.abs(a), 1.0 / 3.0)),
     _fn("log1p", _log1p, lambda a, out: div(1.0, add(1.0, a)),
         r"\operatorname{{log1p}}\left({0}\right)", "math.log1p",
-        domain=_below_domain("log1p", -1.0, closed=True)),
+        domain=_below_domain("log1p", -1.0, closed=True), domain_text="x > -1"),
     _fn("expm1", _expm1, lambda a, out: exp(a),
         r"\operatorname{{expm1}}\left({0}\right)", "math.expm1", finite_partials=True),
     # -- machine learning
@@ -684,22 +889,35 @@ _TABLE: list[Primitive] = [
     _fn("logsigmoid", _logsigmoid, lambda a, out: sigmoid(neg(a)),
         r"\ln\sigma\left({0}\right)", "math.log_sigmoid", finite_partials=True),
     _fn("relu", _relu, lambda a, out: heaviside(a),
-        r"\operatorname{{ReLU}}\left({0}\right)", "nn.relu", finite_partials=True),
+        r"\operatorname{{ReLU}}\left({0}\right)", "nn.relu", finite_partials=True,
+        kink=_unary_kink(_at_zero, lambda a, out: (0.0, 0.0, False),
+                         lambda a, out: (0.0, 1.0, False))),
     _fn("heaviside", _heaviside, lambda a, out: 0.0,
         r"H\left({0}\right)", lambda tf, a: 0.5 * (1.0 + tf.math.sign(a)),
-        finite_partials=True),
+        finite_partials=True,
+        kink=_unary_kink(_at_zero, lambda a, out: (0.0, 0.0, True),
+                         lambda a, out: (1.0, 0.0, True), jumps=True)),
     # -- rounding: derivative 0 between the jumps
     _fn("floor", _rounding(math.floor), lambda a, out: 0.0,
-        r"\left\lfloor {0} \right\rfloor", "math.floor", finite_partials=True),
+        r"\left\lfloor {0} \right\rfloor", "math.floor", finite_partials=True,
+        kink=_unary_kink(_is_integer, lambda a, out: (a - 1.0, 0.0, True),
+                         lambda a, out: (a, 0.0, False), jumps=True)),
     _fn("ceil", _rounding(math.ceil), lambda a, out: 0.0,
-        r"\left\lceil {0} \right\rceil", "math.ceil", finite_partials=True),
+        r"\left\lceil {0} \right\rceil", "math.ceil", finite_partials=True,
+        kink=_unary_kink(_is_integer, lambda a, out: (a, 0.0, False),
+                         lambda a, out: (a + 1.0, 0.0, True), jumps=True)),
     # halves to even, as Python's round, numpy and tf.math.round
     _fn("round", _rounding(round), lambda a, out: 0.0,
-        r"\operatorname{{round}}\left({0}\right)", "math.round", finite_partials=True),
+        r"\operatorname{{round}}\left({0}\right)", "math.round", finite_partials=True,
+        kink=_unary_kink(
+            _is_half, lambda a, out: (math.floor(a), 0.0, math.floor(a) != out),
+            lambda a, out: (math.ceil(a), 0.0, math.ceil(a) != out), jumps=True)),
     Primitive(
         "mod", 2, _mod,
         lambda a, b, out: (1.0, neg(floor(div(a, b)))),
-        domain=lambda a, b: "mod by zero" if b == 0 else None,
+        domain=lambda a, b: "mod by zero" if b == 0 else None, domain_text="y != 0",
+        # a jump where a/b is an integer
+        kink=Kink(lambda a, b: b != 0 and _mod(a, b) == 0, _mod_one_sided, jumps=True),
         latex=r"\left({0}\right) \bmod \left({1}\right)",
         tf="math.floormod", finite_partials=True,
     ),

@@ -72,6 +72,7 @@ def _derivatives_dict(result: Gradient | Hessian) -> dict[str, Any]:
     out["evaluations"] = result.evaluations
     if result.digits is not None:  # mpmath mode: every digit, as text
         out["digits"] = result.digits
+    _add_kinks(out, result)
     out["warnings"] = list(result.warnings)
     return out
 
@@ -464,8 +465,19 @@ def _jacobian_dict(result: Jacobian) -> dict[str, Any]:
     out["evaluations"] = result.evaluations
     if result.digits is not None:
         out["digits"] = result.digits
+    _add_kinks(out, result)
     out["warnings"] = list(result.warnings)
     return out
+
+
+def _add_kinks(out: dict[str, Any], result: Any) -> None:
+    """``"kinks"``: only where there is one (so the JSON of a differentiable
+    result is unchanged); a missing one-sided derivative is ``null``."""
+    if result.kinks:
+        out["kinks"] = [
+            {k: v if v is None or isinstance(v, str) else json_number(v) for k, v in e.items()}
+            for e in result.kinks
+        ]
 
 
 def _jacobian_csv(result: Jacobian, writer: Any) -> None:

@@ -56,6 +56,10 @@ class Gradient:
     #: numeric mode: the variables whose error estimate is too large to
     #: trust the entry (each also has a warning)
     unreliable: list[str] = field(default_factory=list)
+    #: the kinks the derivatives cross: ``{"at", "variable", "left",
+    #: "right"}`` with the one-sided derivatives (``None``: there is none,
+    #: the value jumps); empty where the expression is differentiable
+    kinks: list[dict] = field(default_factory=list)
 
     @property
     def entries(self) -> dict[tuple[str, ...], float]:
@@ -95,6 +99,8 @@ class Hessian:
     #: numeric mode: the entries (variable or pair of variables) whose error
     #: estimate is too large to trust (each also has a warning)
     unreliable: list = field(default_factory=list)
+    #: the kinks of the first derivatives, as :attr:`Gradient.kinks`
+    kinks: list[dict] = field(default_factory=list)
 
     @property
     def entries(self) -> dict[tuple[str, ...], float]:
@@ -131,6 +137,8 @@ class Jacobian:
     digits: dict | None = None
     #: numeric mode: entries (output, variable) too uncertain to trust
     unreliable: list = field(default_factory=list)
+    #: as :attr:`Gradient.kinks`, with ``"output"`` for several outputs
+    kinks: list[dict] = field(default_factory=list)
 
     @property
     def entries(self) -> dict[tuple[str, str], float]:

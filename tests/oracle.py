@@ -54,6 +54,8 @@ CASES: list[tuple[str, tuple[str, ...], list[tuple[float, ...]]]] = [
     ("xlogy(x, y)", ("x", "y"), [(0.7, 2.5), (-1.3, 0.4)]),
     # issue 12: the functions people type
     ("sec(x) + csc(x) + cot(x)", ("x",), [(0.7,), (-2.0,)]),
+    ("asec(x) + acsc(x) + acot(x)", ("x",), [(1.5,), (-2.0,)]),
+    ("arcsec(x*y) + arccsc(x + y) + arccot(x - y)", ("x", "y"), [(1.5, 2.0), (-2.0, 0.75)]),
     ("asinh(x) + atanh(x/2) + acosh(x + 2)", ("x",), [(0.3,), (-0.8,)]),
     (
         "arcsin(x) + arccos(x) + arctan(x) + arsinh(x) + arccosh(x + 2) + arctanh(x)",
@@ -118,6 +120,9 @@ _LOCALS = {
     "arsinh": sympy.asinh,
     "arccosh": sympy.acosh,
     "arctanh": sympy.atanh,
+    "arcsec": sympy.asec,
+    "arccsc": sympy.acsc,
+    "arccot": sympy.acot,
     "atan2": sympy.atan2,
     "hypot": lambda a, b: sympy.sqrt(a**2 + b**2),
     "log": lambda a, b=None: sympy.log(a) if b is None else sympy.log(a) / sympy.log(b),

@@ -15,12 +15,12 @@ import math
 import pytest
 import sympy
 
-from derivcli.api import hessian_at
+from derivcli.api import gradient_at, hessian_at
 from derivcli.primitives import PRIMITIVES
 
 X, Y = sympy.symbols("x y", real=True)
 
-MODES = ("forward", "dual", "reverse", "tensorflow")
+MODES = ("forward", "dual", "reverse", "tensorflow", "mpmath")
 REL = 1e-12
 
 #: the primitive as SymPy knows it
@@ -52,6 +52,9 @@ ORACLE = {
     "sec": sympy.sec(X),
     "csc": sympy.csc(X),
     "cot": sympy.cot(X),
+    "asec": sympy.asec(X),
+    "acsc": sympy.acsc(X),
+    "acot": sympy.acot(X),
     "asinh": sympy.asinh(X),
     "acosh": sympy.acosh(X),
     "atanh": sympy.atanh(X),
@@ -113,6 +116,11 @@ POINTS = {
     "sec": [(0.7,), (1e-8,), (1.5,), (-3.0,)],
     "csc": [(0.7,), (1e-8,), (3.0,), (-1.5,)],
     "cot": [(0.7,), (1e-8,), (3.0,), (-1.5,)],
+    # near |x| = 1, where acos(1/x) would lose digits, and far out
+    "asec": [(2.0,), (-3.5,), (1.0 + 2.0**-20,), (-1.0 - 2.0**-20,), (1e10,)],
+    "acsc": [(2.0,), (-3.5,), (1.0 + 2.0**-20,), (-1.0 - 2.0**-20,), (1e10,)],
+    # (0 is its jump: see tests/test_kinks.py)
+    "acot": [(0.7,), (-0.7,), (1e-8,), (-3.0,), (1e10,)],
     "asinh": [(0.3,), (1e-8,), (1e10,), (-1e200,)],
     "acosh": [(1.5,), (1.0000001,), (1e10,)],
     "atanh": [(0.3,), (1e-8,), (0.9999999,), (-0.5,)],
@@ -229,3 +237,111 @@ def test_value_and_partials_against_sympy(name, point, mode, references):
         for j, b in enumerate(names):
             ours, ref = result.hessian[a][b], hessian[i][j]
             assert _close(ours, ref, rel, tiny), (a, b, ours, ref)
+
+
+#: finite differences (Richardson) against the same references: 1e-8
+#: relative for first derivatives, 1e-5 for second ones (absolute below 1)
+NUMERIC_REL = {1: 1e-8, 2: 1e-5}
+
+
+def _numeric_close(ours: float, ref: float, rel: float) -> bool:
+    if ours == ref:
+        return True
+    if not (math.isfinite(ours) and math.isfinite(ref)):
+        return False
+    return abs(ours - ref) <= rel * max(abs(ref), 1.0)
+
+
+def _ordinary(name: str, point: tuple) -> bool:
+    """A point where second differences can resolve the Hessian: no
+    coordinate beyond 1e3 or (nonzero) below 1e-3, and not polygamma's
+    integer order (a difference in n leaves the domain)."""
+    return name != "polygamma" and all(v == 0 or 1e-3 <= abs(v) <= 1e3 for v in point)
+
+
+#: points finite differences cannot resolve, with the reason
+NUMERIC_UNRESOLVED = {
+    # its jumps at 1e300 +- 0.5 are far below any step (ulp(1e300) is 1e284):
+    # on the doubles round is the identity there, slope 1
+    ("round", (1e300,)),
+}
+
+
+@pytest.mark.parametrize(("name", "point"), CASES, ids=[f"{n}{p}" for n, p in CASES])
+def test_numeric_mode_against_sympy(name, point, references):
+    """The numeric mode on the same table (softplus and logsumexp at
+    +-1000 too): each gradient entry within its bound, or flagged by the
+    mode itself (unreliable, or NaN with a warning); the Hessian at the
+    ordinary points."""
+    key = (name, point)
+    if key in NUMERIC_UNRESOLVED:
+        pytest.skip("finite differences cannot resolve this point (NUMERIC_UNRESOLVED)")
+    if key not in references:
+        references[key] = _reference(name, point)
+    value, gradient, hessian = references[key]
+    text, names = _text(name)
+    at = dict(zip(names, point))
+    g = gradient_at(text, at, mode="numeric")
+    assert _close(g.value, value, REL, 0.0)
+    for i, a in enumerate(names):
+        ours = g.gradient[a]
+        ok = _numeric_close(ours, gradient[i], NUMERIC_REL[1])
+        # (floor at 1e300: an integer, so a jump, which the result says)
+        said = a in g.unreliable or (ours != ours and g.warnings) or g.kinks
+        assert ok or said, (a, ours, gradient[i])
+    if not _ordinary(name, point):
+        return
+    h = hessian_at(text, at, mode="numeric")
+    for i, a in enumerate(names):
+        for j, b in enumerate(names):
+            ours = h.hessian[a][b]
+            ok = _numeric_close(ours, hessian[i][j], NUMERIC_REL[2])
+            flagged = (a, b) in h.unreliable or (ours != ours and h.warnings)
+            assert ok or flagged, (a, b, ours, hessian[i][j])
+
+
+def _integer(v: float) -> bool:
+    return math.isfinite(v) and v == math.floor(v)
+
+
+#: every domain text of the table, as the predicate it states (a new text
+#: needs its predicate here)
+DOMAIN_TEXTS = {
+    "all reals": lambda *a: True,
+    "x > 0": lambda x: x > 0,
+    "x >= 0": lambda x: x >= 0,
+    "x >= 1": lambda x: x >= 1,
+    "x > -1": lambda x: x > -1,
+    "|x| <= 1": lambda x: abs(x) <= 1,
+    "|x| < 1": lambda x: abs(x) < 1,
+    "|x| >= 1": lambda x: abs(x) >= 1,
+    "y != 0": lambda x, y: y != 0,
+    "y > 0": lambda x, y: y > 0,
+    # no double is an odd multiple of pi/2: cos is never exactly 0
+    "x != pi/2 + k*pi": lambda x: math.cos(x) != 0,
+    "x != k*pi": lambda x: math.sin(x) != 0,
+    "x not 0, -1, -2, ...": lambda x: not (x <= 0 and _integer(x)),
+    "x = 0, 1, 2, ...; y not 0, -1, -2, ...": lambda x, y: (
+        x >= 0 and _integer(x) and not (y <= 0 and _integer(y))
+    ),
+    "x > 0; x < 0: y an integer; x = 0: y >= 0": lambda x, y: (
+        x > 0 or (x < 0 and _integer(y)) or (x == 0 and y >= 0)
+    ),
+    "y != 0; x < 0: y odd; x = 0: y > 0": lambda x, y: (
+        y != 0 and (x >= 0 or (_integer(y) and y % 2 == 1)) and (x != 0 or y > 0)
+    ),
+}
+
+DOMAIN_SAMPLES = [-3.0, -2.5, -2.0, -1.0, -0.5, 0.0, 0.5, 1.0, 1.5, 2.0, 3.0, 1e300, -1e300]
+
+
+@pytest.mark.parametrize("name", sorted(PRIMITIVES))
+def test_domain_text_agrees_with_the_domain_function(name):
+    """``derivcli functions`` prints ``domain_text``: it says where
+    ``domain`` finds no reason, on a grid of sample points."""
+    import itertools
+
+    prim = PRIMITIVES[name]
+    states = DOMAIN_TEXTS[prim.domain_text]
+    for args in itertools.product(DOMAIN_SAMPLES, repeat=prim.arity):
+        assert (prim.domain(*args) is None) == states(*args), (name, args, prim.domain(*args))

@@ -178,7 +178,10 @@ def test_hessian_matches_sympy(case):
 def test_abs_at_zero_has_subgradient_zero():
     g = gradient_at("abs(x)", {"x": 0.0}, mode="tensorflow")
     assert g.gradient == {"x": 0.0}
-    assert g.warnings == []
+    # issue 12: the subgradient stays, and the kink is said with its sides
+    assert g.warnings == [
+        "abs(x) has a kink at x = 0: derivative -1 from the left, 1 from the right; reported: 0"
+    ]
     h = hessian_at("abs(x)", {"x": 0.0}, mode="tensorflow")
     assert h.gradient == {"x": 0.0}
     assert h.hessian == {"x": {"x": 0.0}}

@@ -328,12 +328,21 @@ class Diagnosis:
 
     infinite: list[str] = field(default_factory=list)
     overflow: list[str] = field(default_factory=list)
+    #: nodes at a kink or jump of their primitive (``Kink.where``) that
+    #: depend on a variable of ``wrt`` (first derivatives only)
+    kinks: list[Node] = field(default_factory=list)
+    #: the ``(order, values)`` walked, for the one-sided sweeps of the kinks
+    trace: tuple | None = None
 
 
 def _finite(v) -> bool:
     if type(v) is not float:
         v = float(getattr(v, "real", v))
     return v - v == 0
+
+
+def _float(v) -> float:
+    return v if type(v) is float else float(getattr(v, "real", v))
 
 
 def _at(node: Node, point) -> str:
@@ -372,7 +381,7 @@ def diagnose(
             order = postorder(roots if isinstance(roots, Node) else list(roots))
         values = evaluate_all(order, point, strict=False, known=known)
     active: set[Node] = {var(name) for name in wrt}
-    diagnosis = Diagnosis()
+    diagnosis = Diagnosis(trace=(order, values))
     for node in order:
         args = node.args
         if not args:
@@ -388,6 +397,9 @@ def diagnose(
             continue  # not the origin: an argument already overflowed
         prim = node.prim
         value = values[node]
+        if prim.kink is not None and known is None:
+            if prim.kink.where(*[_float(v) for v in arg_values]):
+                diagnosis.kinks.append(node)
         if not _finite(value):
             if prim.domain(*arg_values) is None and len(diagnosis.overflow) < limit:
                 diagnosis.overflow.append(
@@ -406,6 +418,270 @@ def diagnose(
                 + underflow_note(node, values, point)
             )
     return diagnosis
+
+
+# ---------------------------------------------------------------------------
+# Kinks: the one-sided derivatives where the derivative does not exist
+
+#: the modes whose chain rule runs on the table's partials, so that --side
+#: (the one-sided derivative, from the shared sweep below) is theirs too
+SIDE_MODES = ("forward", "dual", "reverse", "mpmath")
+SIDES = ("left", "right")
+
+
+#: the kinks named in warnings and JSON (the first in the expression's
+#: order); a variable that reaches none of them is reported at the first
+#: kink it reaches
+KINKS_NAMED = 3
+#: a one-sided derivative the first-order sweep cannot tell (JSON "unknown")
+UNKNOWN = "unknown"
+
+
+def one_sided_derivative(
+    order: list[Node], values: dict, root: Node, name: str, side: int, kinks=()
+):
+    """The one-sided derivative of ``root`` by the variable ``name`` from the
+    right (``side = 1``) or the left (``side = -1``), or ``None`` where it
+    does not exist (the value jumps on that side), or :data:`UNKNOWN`.
+
+    One forward sweep along the direction ``side·e_name`` (the one-sided
+    directional derivative ``f'(p; d) = lim_{t->0+} (f(p + t d) - f(p))/t``):
+    each node carries the value it tends to and its tangent on that branch.
+    Where a primitive is at a kink (``Kink.where`` of the table) the table's
+    ``Kink.one_sided`` picks the branch by the direction its arguments move
+    in (the sign of their tangents); elsewhere the tangent is the chain rule
+    with the table's partials (and the 0·∞ rule), as in forward mode. After
+    a jump the nodes above are evaluated at the limit; the output jumped if
+    its limit is not its value, and then has no one-sided derivative.
+
+    A continuous kink whose arguments do not move at first order stays put
+    (``abs(x^2)`` at 0: 0, which is right for a Lipschitz corner), but a
+    jump among ``kinks`` that depends on ``name`` and does not move at first
+    order may or may not jump (``floor(x^2)`` does not at 0,
+    ``floor(-x^2)`` does): what depends on it is :data:`UNKNOWN`.
+    """
+    x = var(name)
+    limit: dict[Node, float] = {}
+    x_dot: dict[Node, float] = {}
+    jumped: set[Node] = set()
+    unknown: set[Node] = set()
+    for node in order:
+        value = _float(values[node])
+        args = node.args
+        if not args:
+            limit[node] = value
+            x_dot[node] = float(side) if node == x else 0.0
+            continue
+        if any(a in unknown for a in args):
+            unknown.add(node)
+            continue
+        arg_dots = tuple(x_dot[a] for a in args)
+        arg_jumped = any(a in jumped for a in args)
+        if not arg_jumped and not any(arg_dots):  # not moving: stays at the point
+            limit[node], x_dot[node] = value, 0.0
+            if node in kinks and node.prim.kink.jumps and name in variables_of(node):
+                unknown.add(node)
+            continue
+        prim = node.prim
+        arg_limits = tuple(limit[a] for a in args)
+        out = prim.fn(*arg_limits) if arg_jumped else value
+        kink = prim.kink
+        if kink is not None and all(_finite(v) for v in arg_limits) and kink.where(*arg_limits):
+            out, dot, jumps = kink.one_sided(arg_limits, out, arg_dots)
+        else:
+            partials = prim.partials(*arg_limits, out)
+            dot, jumps = 0.0, False
+            for p, t in zip(partials, arg_dots, strict=False):
+                if t:
+                    dot += times(float(p), t)
+        if arg_jumped:
+            jumps = not out == value  # back at its value: continuous again
+        limit[node], x_dot[node] = out, dot
+        if jumps:
+            jumped.add(node)
+    if root in unknown:
+        return UNKNOWN
+    if root in jumped:
+        return None
+    return side * x_dot[root] + 0.0  # (no -0 from the left)
+
+
+def _side_text(v: float | None, side: str) -> str:
+    from ..numbers import text_number
+
+    if v is None:
+        return f"none from the {side} (the value jumps there)"
+    if v == UNKNOWN:
+        return f"unknown from the {side}"
+    return f"{text_number(v)} from the {side}"
+
+
+def kink_report(
+    diagnosis: Diagnosis,
+    root: Node,
+    point: dict,
+    wrt: tuple[str, ...],
+    reported: dict[str, float],
+    output: str | None = None,
+) -> tuple[list[dict], list[str]]:
+    """The kinks of ``diagnosis`` that matter: JSON entries and warnings.
+
+    For each sub-expression at a kink and each variable of ``wrt`` it
+    depends on, the one-sided derivatives of the whole output (``root``) by
+    that variable. A kink is reported where they differ from each other or
+    from what the mode ``reported`` (a subgradient), or do not exist;
+    ``abs(x)^2`` at 0 (both sides 0) is differentiable and says nothing.
+    Entries: ``{"at", "variable", "left", "right"}`` (``None``: no
+    one-sided derivative, the value jumps), with ``"output"`` when given.
+    """
+    from ..numbers import text_number
+
+    if not diagnosis.kinks or diagnosis.trace is None:
+        return [], []
+    order, values = diagnosis.trace
+    wanted = set(wrt)
+    # which kinks each variable reaches: the first KINKS_NAMED by name, and
+    # for a variable that reaches none of those, the first kink it reaches
+    # (one walk with a shared visited set: linear however many kinks, as
+    # in abs(abs(...abs(x)...)))
+    reaches: dict[str, list[Node]] = {}
+    named = diagnosis.kinks[:KINKS_NAMED]
+    for node in named:
+        for name in variables_of(node):
+            if name in wanted:
+                reaches.setdefault(name, []).append(node)
+    visited: set[Node] = set()
+    for node in diagnosis.kinks[KINKS_NAMED:]:
+        stack = [node]
+        while stack:
+            n = stack.pop()
+            if n in visited:
+                continue
+            visited.add(n)
+            if n.op == "var":
+                if n.name in wanted and n.name not in reaches:
+                    reaches[n.name] = [node]
+            else:
+                stack.extend(n.args)
+    kinks = set(diagnosis.kinks)
+    sides: dict[str, tuple] = {}
+    for name in wrt:
+        if name in reaches:
+            sides[name] = (
+                one_sided_derivative(order, values, root, name, -1, kinks),
+                one_sided_derivative(order, values, root, name, 1, kinks),
+            )
+    entries: list[dict] = []
+    # kinks at the same point with the same one-sided derivatives (abs(x)
+    # and abs(abs(x)) at 0) share one warning: (where, text) -> names, jumps
+    found: dict[tuple[str, str], tuple[list[str], bool]] = {}
+    by_node = {node: [n for n in wrt if node in reaches.get(n, ())] for node in diagnosis.kinks}
+    for node in dict.fromkeys(node for nodes in reaches.values() for node in nodes):
+        parts = []
+        for name in by_node[node]:
+            left, right = sides[name]
+            mine = reported.get(name, math.nan)
+            if isinstance(left, float) and isinstance(right, float) and left == right == mine:
+                continue
+            entry = {"at": _name(node), "variable": name, "left": left, "right": right}
+            if output is not None:
+                entry = {"output": output, **entry}
+            entries.append(entry)
+            by = f"by {name} " if len(wrt) > 1 else ""
+            sep = ", reported " if len(wrt) > 1 else "; reported: "
+            parts.append(
+                f"{by}{_side_text(left, 'left')}, {_side_text(right, 'right')}"
+                f"{sep}{text_number(mine)}"
+            )
+        if parts:
+            key = (_at(node, point), "; ".join(parts))
+            names, jumps = found.get(key, ([], False))
+            found[key] = ([*names, _name(node)], jumps or node.prim.kink.jumps)
+    warnings = []
+    for (where, text), (names, jumps) in found.items():
+        if " unknown from the " in text:
+            what = "may jump" if len(names) == 1 else "may each jump"
+            text += " (an argument does not move at first order: a jump may or may not happen)"
+        elif len(names) == 1:
+            what = "jumps" if jumps else "has a kink"
+        else:
+            what = "jump" if jumps else "have a kink"
+        subject = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+        warnings.append(f"{subject} {what} at {where}: derivative {text}")
+    return entries, warnings
+
+
+def check_side(side: str | None, mode: str, command: str) -> None:
+    """Refuse ``--side`` where it has no meaning (``UsageError``)."""
+    from ..errors import UsageError
+
+    if side is None:
+        return
+    if side not in SIDES:
+        raise UsageError(f"--side is left or right, not '{side}'")
+    if command == "hessian":
+        raise UsageError(
+            "--side applies to grad and jacobian: at a kink a one-sided second derivative "
+            "mixes two directions and is not defined; drop --side"
+        )
+    if mode not in SIDE_MODES:
+        why = {
+            "numeric": "finite differences straddle the kink",
+            "tensorflow": "TensorFlow's gradients keep their subgradient",
+        }.get(mode, "the mode does not use the table's partials")
+        raise UsageError(
+            f"--side needs an exact mode ({', '.join(SIDE_MODES)}): {why}; "
+            "add --mode reverse, or drop --side"
+        )
+
+
+def apply_side(result: Gradient | Jacobian, side: str) -> None:
+    """Make ``result`` (of a mode of :data:`SIDE_MODES`) report the
+    one-sided derivatives from ``side`` where it crosses a kink.
+
+    Every other entry is already that derivative (the mode's chain rule and
+    the one-sided sweep agree where the expression is differentiable). An
+    entry with no derivative from that side (a jump) becomes NaN, with a
+    warning. The kink warnings stay, saying ``reported: ...`` of the
+    subgradient, and a note says which entries changed.
+    """
+    from ..numbers import text_number
+
+    several = isinstance(result, Jacobian) and len(result.outputs) > 1
+    changed: list[str] = []
+    for entry in result.kinks:
+        output = entry.get("output", result.outputs[0] if isinstance(result, Jacobian) else None)
+        row = result.jacobian[output] if isinstance(result, Jacobian) else result.gradient
+        name = entry["variable"]
+        value = entry[side]
+        label = f"{output} by {name}" if several else name
+        new = value if isinstance(value, float) else math.nan
+        if label in changed:
+            continue
+        changed.append(label)
+        if value is None:
+            result.warnings.append(
+                f"the derivative {'of ' if several else 'by '}{label} from the {side} does not "
+                f"exist: {entry['at']} jumps there (reported as NaN)"
+            )
+        elif value == UNKNOWN:
+            result.warnings.append(
+                f"the derivative {'of ' if several else 'by '}{label} from the {side} cannot be "
+                f"told at first order: {entry['at']} may jump there (reported as NaN)"
+            )
+        row[name] = new
+        if result.digits is not None:  # mpmath: the one-sided entry is a double
+            digits = result.digits.get("jacobian" if isinstance(result, Jacobian) else "gradient")
+            if isinstance(digits, dict):
+                target = digits.get(output, digits) if several else digits
+                if isinstance(target, dict) and name in target:
+                    target[name] = text_number(new)
+    if changed:
+        precision = " (computed in double precision)" if result.mode == "mpmath" else ""
+        result.warnings.append(
+            f"--side {side}: {', '.join(changed)} {'is' if len(changed) == 1 else 'are'} "
+            f"the derivative from the {side}, not the subgradient reported above{precision}"
+        )
 
 
 def nonfinite_warnings(
@@ -510,6 +786,8 @@ def gradient_result(
         chain_rule=chain_rule,
         point=_point_of(graph, point),
     )
+    kinks, kink_warnings = kink_report(diagnosis, graph.root, point, wrt, grad)
+    warnings.extend(kink_warnings)
     return Gradient(
         expression=graph.source,
         mode=mode,
@@ -523,6 +801,7 @@ def gradient_result(
         ),
         evaluations=evaluations,
         warnings=warnings,
+        kinks=kinks,
     )
 
 
@@ -557,15 +836,18 @@ def hessian_result(
         structural_zeros = structural_zeros_hessian(grads, wrt)
     flat = {f"{a},{b}": v for a, row in rows.items() for b, v in row.items()}
     where = _point_of(graph, point)
+    diagnosis = diagnose(graph.root, point, wrt)
     warnings = nonfinite_warnings(
         value,
         grad,
         "the derivative by {}",
-        diagnosis=diagnose(graph.root, point, wrt),
+        diagnosis=diagnosis,
         causes=causes,
         chain_rule=chain_rule,
         point=where,
     )
+    kinks, kink_warnings = kink_report(diagnosis, graph.root, point, wrt, grad)
+    warnings.extend(kink_warnings)
     if math.isfinite(value):
         known = evaluate_all(graph.steps, point, strict=False)
         for name in wrt:
@@ -593,6 +875,7 @@ def hessian_result(
         structural_zeros=structural_zeros,
         evaluations=evaluations,
         warnings=warnings,
+        kinks=kinks,
     )
 
 
@@ -654,20 +937,27 @@ def jacobian_result(
     where = _point_of(program, point)
     several = len(program.outputs) > 1
     warnings: list[str] = []
+    kinks: list[dict] = []
     for name, out, value in zip(program.names, program.outputs, values, strict=True):
         what = f"the derivative of {name} by {{}}" if several else "the derivative by {}"
+        # each output is diagnosed on its own steps only
+        diagnosis = diagnose(
+            out, point, wrt, trace=None if trace is None else (topo_order(out), trace[1])
+        )
         found = nonfinite_warnings(
             value,
             rows[name],
             what,
-            # each output is diagnosed on its own steps only
-            diagnosis=diagnose(
-                out, point, wrt, trace=None if trace is None else (topo_order(out), trace[1])
-            ),
+            diagnosis=diagnosis,
             causes=causes,
             chain_rule=chain_rule,
             point=where,
         )
+        entries, kink_warnings = kink_report(
+            diagnosis, out, point, wrt, rows[name], name if several else None
+        )
+        kinks.extend(entries)
+        found.extend(kink_warnings)
         if several:
             found = [w if w.startswith("the derivative of") else f"{name}: {w}" for w in found]
         warnings.extend(w for w in found if w not in warnings)
@@ -683,6 +973,7 @@ def jacobian_result(
         structural_zeros=structural_zeros_jacobian(program, wrt),
         evaluations=evaluations,
         warnings=warnings,
+        kinks=kinks,
     )
 
 
