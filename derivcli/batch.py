@@ -1,0 +1,466 @@
+"""Many points at once: the program's loops run on whole numpy columns.
+
+One parse, one program; each step is applied to an array holding every
+row's value (``vectorized.py`` is the numpy column of the primitive table).
+Reverse and forward mode are vectorized with the very loops of the single
+point (the same order of operations, the same compensated sums of adjoints,
+the same 0·∞ rule), so a batch equals the single-point results row by row:
+bit for bit with ``exact=True`` (``--libm``), and within numpy's ufunc
+accuracy otherwise (see ``vectorized.py``).
+
+A row where any number of the computation is not finite (a value, a local
+partial, a derivative) is not left to the arrays: it is computed again by
+the single-point mode, which owns the 0·∞ rule's bookkeeping, the warnings
+that name their cause and the domain errors. Where ``f`` is undefined the
+reason comes from the primitive's ``domain`` function, asked on the failing
+rows only; such a row gets NaN and a message (``Row.undefined``).
+
+The other modes (numeric, dual, mpmath, tensorflow) run the single-point
+mode row by row.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .backends import get_backend
+from .errors import DomainError
+from .graph import Node, Program, domain_error, topo_order, underflow_note, var
+from .vectorized import Column, ExactColumn, apply
+
+#: the modes whose loops run on arrays
+VECTORIZED = ("reverse", "forward")
+
+
+@dataclass
+class RowNote:
+    """What the single-point path said about one row: ``undefined`` (a
+    domain error: the row is NaN) or warnings."""
+
+    row: int
+    messages: list[str]
+    undefined: bool = False
+
+
+@dataclass
+class Batch:
+    """The result of one chunk: output columns by name (arrays of n rows),
+    in output order, and the notes about rows, by row index."""
+
+    columns: dict[str, np.ndarray]
+    notes: list[RowNote] = field(default_factory=list)
+
+
+# ---------------------------------------------------------------------------
+# Column names (documented and stable)
+
+
+def column_names(kind: str, program: Program, wrt: tuple[str, ...]) -> list[str]:
+    """The output columns of ``kind``: ``value``; ``d/dx`` per variable;
+    ``d2/dxdy`` per pair (the whole matrix, row by row); for a Jacobian (and
+    an evaluation of several outputs) ``value_f1`` per output and ``df1/dx``."""
+    if kind == "jacobian" or (kind == "eval" and len(program.outputs) > 1):
+        names = [f"value_{f}" for f in program.names]
+        if kind == "jacobian":
+            names += [f"d{f}/d{x}" for f in program.names for x in wrt]
+        return names
+    names = ["value"]
+    if kind in ("gradient", "hessian"):
+        names += [f"d/d{x}" for x in wrt]
+    if kind == "hessian":
+        names += [f"d2/d{a}d{b}" for a in wrt for b in wrt]
+    return names
+
+
+def _result_row(kind: str, program: Program, wrt, result) -> list[float]:
+    """A single-point result as the numbers of :func:`column_names`."""
+    if kind == "eval":
+        if len(program.outputs) > 1:
+            return [result.values[f] for f in program.names]
+        return [result.value]
+    if kind == "jacobian":
+        return [result.values[f] for f in program.names] + [
+            result.jacobian[f][x] for f in program.names for x in wrt
+        ]
+    row = [result.value] + [result.gradient[x] for x in wrt]
+    if kind == "hessian":
+        row += [result.hessian[a][b] for a in wrt for b in wrt]
+    return row
+
+
+# ---------------------------------------------------------------------------
+# The vectorized loops
+
+
+def _evaluate(order, columns: Mapping[str, object], exact: bool, known=None) -> dict:
+    """Every node of ``order`` on whole columns (``graph.evaluate_all``
+    without the domain check; with ``known`` derivative nodes follow the
+    0·∞ rule)."""
+    values: dict[Node, object] = {}
+    absorbing = known is not None
+    for node in order:
+        if absorbing and node in known:
+            values[node] = known[node]
+        elif node.op == "const":
+            values[node] = node.value
+        elif node.op == "var":
+            values[node] = columns[node.name]
+        else:
+            values[node] = apply(
+                node.prim, [values[a] for a in node.args], exact=exact, absorbing=absorbing
+            )
+    return values
+
+
+def _nonfinite(v, n: int) -> np.ndarray | None:
+    """The rows where ``v`` (an array or a float) is not finite, or None."""
+    if type(v) is float:
+        return None if v - v == 0 else np.ones(n, dtype=bool)
+    bad = ~np.isfinite(v)
+    return bad if bad.any() else None
+
+
+def _unwrap(v):
+    if isinstance(v, Column):
+        v = v.a
+    if type(v) is not float and not isinstance(v, np.ndarray):
+        v = float(v)  # numpy scalars, ints
+    elif isinstance(v, np.ndarray) and v.ndim == 0:
+        v = float(v)
+    return v
+
+
+def _partials(node: Node, values: dict, exact: bool) -> list:
+    wrap = ExactColumn if exact else Column
+    args = [values[a] for a in node.args]
+    if all(type(a) is float for a in args) and type(values[node]) is float:
+        return [float(p) for p in node.prim.partials(*args, values[node])]
+    cols = [wrap(a) if type(a) is not float else a for a in args]
+    out = values[node]
+    out = wrap(out) if type(out) is not float else out
+    return [_unwrap(p) for p in node.prim.partials(*cols, out)]
+
+
+def _active(order, wrt) -> set:
+    wanted = {var(name) for name in wrt}
+    active: set[Node] = set()
+    for node in order:
+        if node in wanted or any(a in active for a in node.args):
+            active.add(node)
+    return active
+
+
+def _mark_values(order, values: dict, bad: np.ndarray, n: int) -> None:
+    for node in order:
+        rows = _nonfinite(values[node], n)
+        if rows is not None:
+            bad |= rows
+
+
+def _mark_partials(order, values: dict, wrt, bad: np.ndarray, n: int, exact: bool) -> None:
+    """Rows where a local partial (by an argument that depends on ``wrt``)
+    is not finite: the chain rule meets ∞ there (``backends.diagnose``)."""
+    active = _active(order, wrt)
+    for node in order:
+        if not node.args or node not in active or node.prim.finite_partials:
+            continue
+        for a, p in zip(node.args, _partials(node, values, exact), strict=False):
+            if a in active:
+                rows = _nonfinite(p, n)
+                if rows is not None:
+                    bad |= rows
+
+
+def backward(order, values: dict, seeds: dict, wrt, n: int, exact: bool, bad: np.ndarray):
+    """``backends._backward_floats`` on columns, for the rows where every
+    partial is finite (the others are marked in ``bad``): the same order of
+    products and sums, the same compensated (Neumaier) sums, the same
+    skipped zero adjoints, so the same bits."""
+    active = _active(order, wrt)
+    x_bar: dict[Node, np.ndarray] = {}
+    has: dict[Node, np.ndarray] = {}
+    carry: dict[Node, np.ndarray] = {}
+    has_carry: dict[Node, np.ndarray] = {}
+    mixed: dict[Node, np.ndarray] = {}
+    no = np.zeros(n, dtype=bool)
+    for node, s in seeds.items():
+        if node in active:
+            x_bar[node] = np.full(n, float(s))
+            has[node] = np.ones(n, dtype=bool)
+            mixed[node] = no
+    for node in reversed(order):
+        if node not in x_bar or not node.args:
+            continue
+        adjoint = x_bar[node]
+        if node in carry:
+            adjoint = np.where(has_carry[node], adjoint + carry[node], adjoint)
+        mix = mixed.get(node, no)
+        live = has[node] & ~((adjoint == 0) & ~mix)
+        if not live.any():
+            continue
+        for a, p in zip(node.args, _partials(node, values, exact), strict=False):
+            if a not in active:
+                continue
+            if type(p) is float:
+                if p == 0:
+                    continue
+                if p - p != 0:
+                    bad |= live
+                    continue
+                act = live
+            else:
+                finite = np.isfinite(p)
+                bad |= live & ~finite
+                act = live & (p != 0)
+            c = adjoint * p
+            if a in x_bar:
+                previous, had = x_bar[a], has[a]
+                both = act & had
+                total = previous + c
+                error = np.where(
+                    np.abs(previous) >= np.abs(c), (previous - total) + c, (c - total) + previous
+                )
+                update = both & np.isfinite(total)
+                carry[a] = np.where(update, carry[a] + error, carry[a])
+                has_carry[a] = has_carry[a] | update
+                mixed[a] = mixed[a] | (act & mix) | (both & (previous * c < 0))
+                x_bar[a] = np.where(both, total, np.where(act, c, previous))
+                has[a] = had | act
+            else:
+                x_bar[a] = np.where(act, c, 0.0)
+                has[a] = act
+                mixed[a] = act & mix
+                carry[a] = np.zeros(n)
+                has_carry[a] = no
+    out = []
+    for name in wrt:
+        x = var(name)
+        if x not in x_bar:
+            out.append(np.zeros(n))
+        else:
+            out.append(np.where(has_carry[x], x_bar[x] + carry[x], x_bar[x]))
+    return out
+
+
+def _full(v, n: int) -> np.ndarray:
+    return np.full(n, v) if type(v) is float else np.asarray(v, dtype=np.float64)
+
+
+def _gradient_reverse(program, columns, wrt, n, exact, bad):
+    values = _evaluate(program.steps, columns, exact)
+    _mark_values(program.steps, values, bad, n)
+    grads = backward(program.steps, values, {program.root: 1.0}, wrt, n, exact, bad)
+    return values, grads
+
+
+def _known(program, values, columns, wrt) -> dict:
+    known = dict(values)
+    for name in wrt:
+        if name in columns:
+            known[var(name)] = columns[name]
+    return known
+
+
+def _compute(kind: str, mode: str, program: Program, columns, wrt, n: int, exact: bool):
+    """The output columns of ``kind`` by a vectorized mode, and the rows to
+    compute again one by one (``bad``)."""
+    from .backends.forward import ONE, ZERO, _first_derivatives, derivative, tangents
+
+    bad = np.zeros(n, dtype=bool)
+    steps = program.steps
+    if kind == "eval":
+        values = _evaluate(steps, columns, exact)
+        _mark_values(steps, values, bad, n)
+        return [values[o] for o in program.outputs], bad
+    if mode == "reverse" and kind == "gradient":
+        values, grads = _gradient_reverse(program, columns, wrt, n, exact, bad)
+        return [values[program.root], *grads], bad
+    values = _evaluate(steps, columns, exact)
+    _mark_values(steps, values, bad, n)
+    _mark_partials(steps, values, wrt, bad, n, exact)
+    known = _known(program, values, columns, wrt)
+    if kind == "jacobian":
+        outs = [values[o] for o in program.outputs]
+        if mode == "reverse":
+            rows = [backward(steps, values, {o: 1.0}, wrt, n, exact, bad) for o in program.outputs]
+            return outs + [g for row in rows for g in row], bad
+        present = set(program.variables)
+        graphs: list[Node] = []
+        for name in wrt:
+            x_dot = tangents(steps, {var(name): ONE}, simplified=False) if name in present else {}
+            graphs.append([x_dot.get(o, ZERO) for o in program.outputs])
+        flat = [g for column in graphs for g in column]
+        env = _evaluate(topo_order(flat), columns, exact, known=known)
+        _mark_values(topo_order(flat), env, bad, n)
+        m = len(program.outputs)
+        entries = [env[graphs[j][i]] for i in range(m) for j in range(len(wrt))]
+        return outs + entries, bad
+    if kind == "gradient":  # forward
+        firsts, _passes = _first_derivatives(program, wrt)
+        order = topo_order(firsts)
+        env = _evaluate(order, columns, exact, known=known)
+        _mark_values(order, env, bad, n)
+        return [values[program.root]] + [env[g] for g in firsts], bad
+    # hessian
+    firsts, _passes = _first_derivatives(program, wrt)
+    order = topo_order(firsts)
+    env = _evaluate(order, columns, exact, known=known)
+    _mark_values(order, env, bad, n)
+    _mark_second(program, wrt, columns, known, bad, n, exact)
+    k = len(wrt)
+    matrix: dict[tuple[int, int], object] = {}
+    if mode == "reverse":
+        grads = _gradient_reverse(program, columns, wrt, n, exact, bad)[1]
+        for i, g in enumerate(firsts):
+            row = backward(order, env, {g: 1.0}, wrt, n, exact, bad)
+            for j in range(i, k):
+                matrix[i, j] = matrix[j, i] = row[j]
+    else:
+        grads = [env[g] for g in firsts]
+        seconds = {}
+        for i, g in enumerate(firsts):
+            for j in range(i, k):
+                seconds[i, j] = ZERO if g is ZERO else derivative(g, wrt[j], simplified=False)
+        order2 = topo_order(firsts + list(seconds.values()))
+        env2 = _evaluate(order2, columns, exact, known=known)
+        _mark_values(order2, env2, bad, n)
+        for (i, j), g in seconds.items():
+            matrix[i, j] = matrix[j, i] = env2[g]
+    entries = [matrix[i, j] for i in range(k) for j in range(k)]
+    return [values[program.root], *grads, *entries], bad
+
+
+def _mark_second(program, wrt, columns, known, bad, n, exact) -> None:
+    """Rows where the gradient graphs meet an infinite partial (what
+    ``hessian_result`` diagnoses for second derivatives)."""
+    from .backends import program_gradient_graphs
+
+    grads = program_gradient_graphs(program, wrt)
+    order = topo_order(grads)
+    env = _evaluate(order, columns, exact, known=known)
+    _mark_values(order, env, bad, n)
+    _mark_partials(order, env, wrt, bad, n, exact)
+
+
+# ---------------------------------------------------------------------------
+# One row by the single-point path
+
+
+class _RowValues(Mapping):
+    """Row ``i`` of a vectorized environment, as floats (for messages)."""
+
+    def __init__(self, values: dict, i: int) -> None:
+        self._values, self._i = values, i
+
+    def __getitem__(self, node):
+        v = self._values[node]
+        return v if type(v) is float else float(v[self._i])
+
+    def __iter__(self):
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+
+def undefined_rows(program: Program, columns, rows, n: int, exact: bool) -> dict[int, str]:
+    """The domain error of each row of ``rows`` where ``f`` is undefined:
+    the first step (in the program's order) whose value is not finite and
+    whose primitive's ``domain`` gives a reason there, as the single point
+    reports it."""
+    values = _evaluate(program.steps, columns, exact)
+    found: dict[int, str] = {}
+    pending = set(int(i) for i in rows)
+    for node in program.steps:
+        if not pending:
+            break
+        if not node.args:
+            continue
+        v = values[node]
+        if type(v) is float:
+            if v - v == 0:
+                continue
+            candidates = sorted(pending)
+        else:
+            idx = np.nonzero(~np.isfinite(v))[0]
+            candidates = [i for i in idx.tolist() if i in pending]
+        for i in candidates:
+            row = _RowValues(values, i)
+            reason = node.prim.domain(*(row[a] for a in node.args))
+            if reason is not None:
+                point = {name: float(c[i]) for name, c in columns.items()}
+                note = underflow_note(node, row, point)
+                found[i] = domain_error(node, point, reason + note).message
+                pending.discard(i)
+    return found
+
+
+def _single(kind: str, mode: str, program: Program, point: dict, wrt, options: dict):
+    if kind == "eval":
+        from .api import evaluate_at
+
+        return evaluate_at(program, {k: point[k] for k in program.variables})
+    backend = get_backend(mode)
+    return getattr(backend, kind)(program, point, wrt, **options)
+
+
+def run(
+    kind: str,
+    program: Program,
+    columns: Mapping[str, np.ndarray],
+    wrt: tuple[str, ...],
+    *,
+    mode: str = "reverse",
+    exact: bool = False,
+    options: dict | None = None,
+    strict: bool = False,
+) -> Batch:
+    """``kind`` (eval, gradient, hessian, jacobian) at every row of
+    ``columns`` (one float64 array per variable, all of one length).
+
+    With ``strict`` the first undefined row raises its ``DomainError``
+    (``.row`` says which); otherwise it gets NaN and a note.
+    """
+    options = options or {}
+    names = column_names(kind, program, wrt)
+    n = len(next(iter(columns.values()))) if columns else 1
+    columns = {k: np.asarray(v, dtype=np.float64) for k, v in columns.items()}
+    notes: list[RowNote] = []
+    if mode in VECTORIZED or kind == "eval":
+        with np.errstate(all="ignore"):
+            outs, bad = _compute(kind, mode, program, columns, wrt, n, exact)
+            out = [_full(v, n).copy() for v in outs]
+            redo = np.nonzero(bad)[0].tolist()
+            undefined = undefined_rows(program, columns, redo, n, exact) if redo else {}
+    else:
+        out = [np.empty(n) for _ in names]
+        redo = list(range(n))
+        undefined = {}
+    for i in redo:
+        message = undefined.get(i)
+        point = {name: float(c[i]) for name, c in columns.items()}
+        if message is None:
+            try:
+                result = _single(kind, mode, program, point, wrt, options)
+            except DomainError as exc:
+                message = exc.message
+            else:
+                for column, number in zip(out, _result_row(kind, program, wrt, result)):
+                    column[i] = number
+                if result.warnings:
+                    notes.append(RowNote(i, list(result.warnings)))
+                continue
+        if strict:
+            exc = DomainError(message)
+            exc.row = i
+            exc.partial = Batch(dict(zip(names, out)), notes)
+            raise exc
+        for column in out:
+            column[i] = math.nan
+        notes.append(RowNote(i, [message], undefined=True))
+    notes.sort(key=lambda note: note.row)
+    return Batch(dict(zip(names, out)), notes)
