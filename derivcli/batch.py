@@ -193,15 +193,22 @@ def backward(order, values: dict, seeds: dict, wrt, n: int, exact: bool, bad: np
             has[node] = np.ones(n, dtype=bool)
             mixed[node] = no
     for node in reversed(order):
-        if node not in x_bar or not node.args:
+        if not node.args or node not in active:
+            continue
+        if node not in x_bar:
+            # not reached (its adjoint is 0 in every row): an infinite
+            # partial here is still a 0·∞ the single point warns about
+            if not node.prim.finite_partials:
+                for a, p in zip(node.args, _partials(node, values, exact), strict=False):
+                    rows = _nonfinite(p, n) if a in active else None
+                    if rows is not None:
+                        bad |= rows
             continue
         adjoint = x_bar[node]
         if node in carry:
             adjoint = np.where(has_carry[node], adjoint + carry[node], adjoint)
         mix = mixed.get(node, no)
         live = has[node] & ~((adjoint == 0) & ~mix)
-        if not live.any():
-            continue
         for a, p in zip(node.args, _partials(node, values, exact), strict=False):
             if a not in active:
                 continue
@@ -209,12 +216,12 @@ def backward(order, values: dict, seeds: dict, wrt, n: int, exact: bool, bad: np
                 if p == 0:
                     continue
                 if p - p != 0:
-                    bad |= live
+                    bad[:] = True
                     continue
                 act = live
             else:
                 finite = np.isfinite(p)
-                bad |= live & ~finite
+                bad |= ~finite
                 act = live & (p != 0)
             c = adjoint * p
             if a in x_bar:
