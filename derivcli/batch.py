@@ -192,6 +192,8 @@ def backward(order, values: dict, seeds: dict, wrt, n: int, exact: bool, bad: np
             x_bar[node] = np.full(n, float(s))
             has[node] = np.ones(n, dtype=bool)
             mixed[node] = no
+            carry[node] = np.zeros(n)
+            has_carry[node] = no
     for node in reversed(order):
         if not node.args or node not in active:
             continue
@@ -440,6 +442,10 @@ def run(
     if mode in VECTORIZED or kind == "eval":
         with np.errstate(all="ignore"):
             outs, bad = _compute(kind, mode, program, columns, wrt, n, exact)
+            for v in outs:  # a derivative that overflowed: the single point warns
+                rows = _nonfinite(v, n)
+                if rows is not None:
+                    bad |= rows
             out = [_full(v, n).copy() for v in outs]
             redo = np.nonzero(bad)[0].tolist()
             undefined = undefined_rows(program, columns, redo, n, exact) if redo else {}
@@ -471,3 +477,92 @@ def run(
         notes.append(RowNote(i, [message], undefined=True))
     notes.sort(key=lambda note: note.row)
     return Batch(dict(zip(names, out)), notes)
+
+
+# ---------------------------------------------------------------------------
+# The Python API: arrays in, arrays out
+
+
+def as_array(function: str, name: str, value) -> np.ndarray:
+    """``value`` (a list, tuple or array of numbers) as a float64 array."""
+    from .errors import UsageError
+
+    try:
+        array = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise UsageError(
+            f"{function}(): the values of {name} are not all numbers; give a sequence of numbers"
+        ) from None
+    return array
+
+
+def api(kind: str, expression, point: dict, wrt, mode: str, options: dict):
+    """``derivcli.grad(expr, at={"x": array, ...})``: the result types of one
+    point, holding arrays (of the broadcast shape of the values given;
+    scalars broadcast). Undefined rows are NaN, with a warning each
+    (``row 3: log(x) is undefined ...``)."""
+    from . import backends
+    from .api import _mode_options, as_graph
+    from .errors import UsageError
+    from .point import check_point, parse_wrt
+    from .results import Evaluation, Gradient, Hessian, Jacobian
+
+    program = as_graph(expression)
+    if kind in ("gradient", "hessian"):
+        program.single({"gradient": "grad"}.get(kind, kind))
+    try:
+        shaped = np.broadcast_arrays(*(np.asarray(v, dtype=np.float64) for v in point.values()))
+    except ValueError:
+        shapes = ", ".join(f"{k}: {np.shape(v)}" for k, v in point.items())
+        raise UsageError(f"the arrays of the point have shapes that do not broadcast ({shapes})")
+    shape = shaped[0].shape if shaped else ()
+    arrays = {k: np.ascontiguousarray(v).ravel() for k, v in zip(point, shaped)}
+    warnings = check_point(program.variables, arrays)
+    wrt_text = ",".join(wrt) if isinstance(wrt, (list, tuple)) else wrt
+    names, wrt_warnings = parse_wrt(wrt_text, program.variables)
+    warnings += wrt_warnings
+    given = _mode_options(mode, options) if kind != "eval" else {}
+    columns = {k: v for k, v in arrays.items() if k in program.variables}
+    if not columns:
+        columns = {"": np.zeros(int(np.prod(shape)) if shape else 1)}
+    result = run(kind, program, columns, names, mode=mode, options=given)
+    for note in result.notes:
+        for message in note.messages:
+            suffix = "; its results are NaN" if note.undefined else ""
+            warnings.append(f"row {note.row}: {message}{suffix}")
+    out = {k: v.reshape(shape) for k, v in result.columns.items()}
+    where = {k: v.reshape(shape) for k, v in arrays.items()}
+    if kind == "eval":
+        several = len(program.outputs) > 1
+        values = {f: out[f"value_{f}"] for f in program.names} if several else None
+        first = values[program.names[0]] if several else out["value"]
+        return Evaluation(
+            expression=program.source, point=where, variables=program.variables,
+            value=first, warnings=warnings, values=values,
+        )  # fmt: skip
+    if kind == "jacobian":
+        return Jacobian(
+            expression=program.source, mode=mode, point=where, variables=names,
+            outputs=program.names,
+            values={f: out[f"value_{f}"] for f in program.names},
+            jacobian={f: {x: out[f"d{f}/d{x}"] for x in names} for f in program.names},
+            structural_zeros=backends.structural_zeros_jacobian(program, names),
+            warnings=warnings,
+        )  # fmt: skip
+    gradient = {x: out[f"d/d{x}"] for x in names}
+    if kind == "gradient":
+        return Gradient(
+            expression=program.source, mode=mode, point=where, variables=names,
+            value=out["value"], gradient=gradient,
+            structural_zeros=backends.structural_zeros_gradient(program, names),
+            warnings=warnings,
+        )  # fmt: skip
+    return Hessian(
+        expression=program.source, mode=mode, point=where, variables=names,
+        value=out["value"], gradient=gradient,
+        hessian={a: {b: out[f"d2/d{a}d{b}"] for b in names} for a in names},
+        structural_zeros=backends.structural_zeros_hessian(
+            backends.program_gradient_graphs(program, names), names
+        ),
+        warnings=warnings,
+    )  # fmt: skip

@@ -464,7 +464,9 @@ def _run_points(kind: str, expression: str | None, at, fmt: str, options: dict) 
     if kind in ("gradient", "hessian"):
         program.single(_COMMAND_OF.get(kind, kind))
     fixed = _point(at)
-    for warning in check_point(program.variables, {**dict.fromkeys(program.variables, 0.0), **fixed}):
+    for warning in check_point(
+        program.variables, {**dict.fromkeys(program.variables, 0.0), **fixed}
+    ):
         _echo(f"Warning: {warning}", err=True)
     mode = options.pop("mode", "reverse")
     names, warnings = parse_wrt(options.pop("wrt", None), program.variables)

@@ -241,11 +241,11 @@ class Reader:
             except ValueError as exc:
                 problem, row = f"is not JSON ({exc.msg})", None
             if problem is None and not isinstance(row, dict):
-                problem = "is not a JSON object such as {\"x\": 1}"
+                problem = 'is not a JSON object such as {"x": 1}'
             if problem is None:
                 for v in self.variables:
                     if v not in row:
-                        problem = f"has no value for {v}; add \"{v}\" or fix it with --at"
+                        problem = f'has no value for {v}; add "{v}" or fix it with --at'
                         break
                     x = row[v]
                     if isinstance(x, str) and x in _JSON_WORDS:
