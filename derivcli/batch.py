@@ -514,7 +514,9 @@ def api(kind: str, expression, point: dict, wrt, mode: str, options: dict):
         shaped = np.broadcast_arrays(*(np.asarray(v, dtype=np.float64) for v in point.values()))
     except ValueError:
         shapes = ", ".join(f"{k}: {np.shape(v)}" for k, v in point.items())
-        raise UsageError(f"the arrays of the point have shapes that do not broadcast ({shapes})")
+        raise UsageError(
+            f"the arrays of the point have shapes that do not broadcast ({shapes})"
+        ) from None
     shape = shaped[0].shape if shaped else ()
     arrays = {k: np.ascontiguousarray(v).ravel() for k, v in zip(point, shaped)}
     warnings = check_point(program.variables, arrays)

@@ -10,14 +10,13 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from oracle import CASES, VECTOR_CASES, close, exact, exact_jacobian
 
 import derivcli
 from derivcli import batch
 from derivcli.backends import get_backend
 from derivcli.errors import DomainError
 from derivcli.parser import parse
-
-from oracle import CASES, VECTOR_CASES, close, exact, exact_jacobian
 
 KINDS = ("eval", "gradient", "hessian", "jacobian")
 #: rows added to every case: zeros, signs, poles, domain edges, overflow
