@@ -175,25 +175,69 @@ def _mark_partials(order, values: dict, wrt, bad: np.ndarray, n: int, exact: boo
                     bad |= rows
 
 
+# Row masks are True (every row), False (no row) or a boolean array: the
+# common cases (every row alike) cost no array operation.
+
+
+def _squash(mask: np.ndarray):
+    if mask.all():
+        return True
+    if not mask.any():
+        return False
+    return mask
+
+
+def _and(a, b):
+    if a is True:
+        return b
+    if b is True:
+        return a
+    if a is False or b is False:
+        return False
+    return a & b
+
+
+def _or(a, b):
+    if a is False:
+        return b
+    if b is False:
+        return a
+    if a is True or b is True:
+        return True
+    return a | b
+
+
+def _not(a):
+    if a is True:
+        return False
+    if a is False:
+        return True
+    return ~a
+
+
+def _pick(mask, a, b):
+    if mask is True:
+        return a
+    if mask is False:
+        return b
+    return np.where(mask, a, b)
+
+
 def backward(order, values: dict, seeds: dict, wrt, n: int, exact: bool, bad: np.ndarray):
     """``backends._backward_floats`` on columns, for the rows where every
     partial is finite (the others are marked in ``bad``): the same order of
     products and sums, the same compensated (Neumaier) sums, the same
     skipped zero adjoints, so the same bits."""
     active = _active(order, wrt)
-    x_bar: dict[Node, np.ndarray] = {}
-    has: dict[Node, np.ndarray] = {}
-    carry: dict[Node, np.ndarray] = {}
-    has_carry: dict[Node, np.ndarray] = {}
-    mixed: dict[Node, np.ndarray] = {}
-    no = np.zeros(n, dtype=bool)
+    x_bar: dict[Node, object] = {}
+    has: dict[Node, object] = {}  # rows where the adjoint exists
+    carry: dict[Node, object] = {}  # the compensated sums' rounding errors
+    has_carry: dict[Node, object] = {}
+    mixed: dict[Node, object] = {}  # rows summed from both signs
     for node, s in seeds.items():
         if node in active:
             x_bar[node] = np.full(n, float(s))
-            has[node] = np.ones(n, dtype=bool)
-            mixed[node] = no
-            carry[node] = np.zeros(n)
-            has_carry[node] = no
+            has[node] = True
     for node in reversed(order):
         if not node.args or node not in active:
             continue
@@ -207,10 +251,13 @@ def backward(order, values: dict, seeds: dict, wrt, n: int, exact: bool, bad: np
                         bad |= rows
             continue
         adjoint = x_bar[node]
-        if node in carry:
-            adjoint = np.where(has_carry[node], adjoint + carry[node], adjoint)
-        mix = mixed.get(node, no)
-        live = has[node] & ~((adjoint == 0) & ~mix)
+        if has_carry.get(node, False) is not False:
+            adjoint = _pick(has_carry[node], adjoint + carry[node], adjoint)
+        mix = mixed.get(node, False)
+        skip = _and(_squash(adjoint == 0), _not(mix))  # a zero adjoint contributes nothing
+        live = _and(has[node], _not(skip))
+        if live is False:
+            continue
         for a, p in zip(node.args, _partials(node, values, exact), strict=False):
             if a not in active:
                 continue
@@ -223,35 +270,45 @@ def backward(order, values: dict, seeds: dict, wrt, n: int, exact: bool, bad: np
                 act = live
             else:
                 finite = np.isfinite(p)
-                bad |= ~finite
-                act = live & (p != 0)
+                if not finite.all():
+                    bad |= ~finite
+                act = _and(live, _squash(p != 0))
+            if act is False:
+                continue
             c = adjoint * p
-            if a in x_bar:
-                previous, had = x_bar[a], has[a]
-                both = act & had
+            if a not in x_bar:
+                x_bar[a] = _pick(act, c, 0.0)
+                has[a] = act
+                mixed[a] = _and(act, mix)
+                continue
+            previous, had = x_bar[a], has[a]
+            both = _and(act, had)
+            if both is not False:
                 total = previous + c
                 error = np.where(
                     np.abs(previous) >= np.abs(c), (previous - total) + c, (c - total) + previous
                 )
-                update = both & np.isfinite(total)
-                carry[a] = np.where(update, carry[a] + error, carry[a])
-                has_carry[a] = has_carry[a] | update
-                mixed[a] = mixed[a] | (act & mix) | (both & (previous * c < 0))
-                x_bar[a] = np.where(both, total, np.where(act, c, previous))
-                has[a] = had | act
+                update = _and(both, _squash(np.isfinite(total)))
+                if update is not False:
+                    old = carry.get(a, 0.0) if has_carry.get(a, False) is not False else 0.0
+                    carry[a] = _pick(update, old + error, old)
+                    has_carry[a] = _or(has_carry.get(a, False), update)
+                opposite = _and(both, _squash(previous * c < 0))
+                mixed[a] = _or(_or(mixed.get(a, False), _and(act, mix)), opposite)
+                x_bar[a] = _pick(both, total, _pick(act, c, previous))
             else:
-                x_bar[a] = np.where(act, c, 0.0)
-                has[a] = act
-                mixed[a] = act & mix
-                carry[a] = np.zeros(n)
-                has_carry[a] = no
+                mixed[a] = _or(mixed.get(a, False), _and(act, mix))
+                x_bar[a] = _pick(act, c, previous)
+            has[a] = _or(had, act)
     out = []
     for name in wrt:
         x = var(name)
         if x not in x_bar:
             out.append(np.zeros(n))
+        elif has_carry.get(x, False) is not False:
+            out.append(_pick(has_carry[x], x_bar[x] + carry[x], x_bar[x]))
         else:
-            out.append(np.where(has_carry[x], x_bar[x] + carry[x], x_bar[x]))
+            out.append(x_bar[x])
     return out
 
 
@@ -435,9 +492,41 @@ def run(
     (``.row`` says which); otherwise it gets NaN and a note.
     """
     options = options or {}
+    columns = {k: np.asarray(v, dtype=np.float64) for k, v in columns.items()}
+    n = len(next(iter(columns.values()))) if columns else 1
+    if n <= BLOCK:
+        return _run_block(kind, program, columns, wrt, mode, exact, options, strict)
+    # blocks that fit in the cache: numpy's passes over them are faster
+    parts: list[Batch] = []
+    for start in range(0, n, BLOCK):
+        block = {k: v[start : start + BLOCK] for k, v in columns.items()}
+        try:
+            part = _run_block(kind, program, block, wrt, mode, exact, options, strict)
+        except DomainError as exc:
+            exc.row += start
+            exc.partial = _join([*parts, exc.partial], BLOCK)
+            raise
+        parts.append(part)
+    return _join(parts, BLOCK)
+
+
+#: rows per block of the vectorized loops (arrays of 256 kB: in the cache)
+BLOCK = 32_768
+
+
+def _join(parts: list[Batch], block: int) -> Batch:
+    columns = {k: np.concatenate([p.columns[k] for p in parts]) for k in parts[0].columns}
+    notes = [
+        RowNote(note.row + i * block, note.messages, note.undefined)
+        for i, p in enumerate(parts)
+        for note in p.notes
+    ]
+    return Batch(columns, notes)
+
+
+def _run_block(kind, program, columns, wrt, mode, exact, options, strict) -> Batch:
     names = column_names(kind, program, wrt)
     n = len(next(iter(columns.values()))) if columns else 1
-    columns = {k: np.asarray(v, dtype=np.float64) for k, v in columns.items()}
     notes: list[RowNote] = []
     if mode in VECTORIZED or kind == "eval":
         with np.errstate(all="ignore"):
