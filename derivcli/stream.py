@@ -105,7 +105,12 @@ class Chunk:
 
 
 def _numbers(strings: list[str]) -> np.ndarray:
-    return np.array(strings, dtype=str).astype(np.float64)
+    return np.fromiter(map(float, strings), dtype=np.float64, count=len(strings))
+
+
+def _with(chunk: Chunk, error: MalformedRow) -> Chunk:
+    chunk.error = error
+    return chunk
 
 
 def _first_bad(strings: list[str]) -> int:
@@ -133,6 +138,7 @@ class Reader:
     def open(self, reserved: list[str]) -> None:
         """Read the header (CSV) and check the columns; ``reserved`` are the
         output columns, which an input column may not be called."""
+        self.stream = iter(self.stream)  # one iterator for every read
         for raw in self.stream:
             self.line += 1
             text = raw.rstrip("\r\n")
@@ -166,38 +172,51 @@ class Reader:
                 "column; rename it"
             )
 
-    def _lines(self) -> Iterator[tuple[int, str]]:
-        if self._first is not None:
-            self.line += 1
+    def _blocks(self) -> Iterator[tuple[list[str], list[int] | range]]:
+        """The non-blank rows, ``CHUNK`` at a time, without their line
+        endings, with their line numbers (a range when no line was blank)."""
+        if self._first is not None:  # JSON lines: the first row, already read
             first, self._first = self._first, None
-            yield self.line, first
-        for raw in self.stream:
-            self.line += 1
-            text = raw.rstrip("\r\n")
-            if text.strip():
-                yield self.line, text
+            pending: list[str] = [first + "\n"]
+        else:
+            pending = []
+        while True:
+            raw = pending + list(islice(self.stream, CHUNK - len(pending)))
+            pending = []
+            if not raw:
+                return
+            start = self.line + 1
+            self.line += len(raw)
+            texts = [t.rstrip("\r\n") for t in raw]
+            if all(texts) and not any(t.isspace() for t in texts if t[0] in " \t"):
+                yield texts, range(start, start + len(texts))
+                continue
+            kept = [(start + i, t) for i, t in enumerate(texts) if t.strip()]
+            yield [t for _, t in kept], [n for n, _ in kept]
 
     def chunks(self, reserved: list[str]) -> Iterator[Chunk]:
-        rows = self._lines()
-        while True:
-            block = list(islice(rows, CHUNK))
-            if not block:
-                return
+        for texts, lines in self._blocks():
+            if not texts:
+                continue
             if self.kind == "csv":
-                yield self._csv(block)
+                yield self._csv(texts, lines)
             else:
-                yield self._jsonl(block, reserved)
+                yield self._jsonl(list(zip(lines, texts)), reserved)
 
-    def _csv(self, block: list[tuple[int, str]]) -> Chunk:
+    def _csv(self, texts: list[str], lines) -> Chunk:
         width = len(self.header)
-        lines = [n for n, _ in block]
-        texts = [t for _, t in block]
         chars = sum(map(len, texts)) + len(texts)
+        index = {h: j for j, h in enumerate(self.header)}
+        wanted = [index[v] for v in self.variables]
+        if '"' not in "".join(texts):
+            # one split for the whole chunk; a row with another number of
+            # fields shows as a total that is not rows × width
+            flat = ",".join(texts).split(",")
+            if len(flat) == len(texts) * width:
+                strings = {v: flat[j::width] for v, j in zip(self.variables, wanted)}
+                return self._numbers(texts, lines, strings, chars)
+        fields = [t.split(",") if '"' not in t else next(csv.reader([t])) for t in texts]
         error = None
-        if width == 1:
-            fields = [[t] for t in texts]
-        else:
-            fields = [t.split(",") if '"' not in t else next(csv.reader([t])) for t in texts]
         for i, f in enumerate(fields):
             if len(f) != width:
                 error = MalformedRow(
@@ -207,26 +226,29 @@ class Reader:
                 )
                 fields, texts, lines = fields[:i], texts[:i], lines[:i]
                 break
+        strings = {v: [f[j] for f in fields] for v, j in zip(self.variables, wanted)}
+        chunk = self._numbers(texts, lines, strings, chars)
+        return chunk if chunk.error is not None or error is None else _with(chunk, error)
+
+    def _numbers(self, texts, lines, strings: dict[str, list[str]], chars: int) -> Chunk:
         columns: dict[str, np.ndarray] = {}
-        index = {h: j for j, h in enumerate(self.header)}
-        strings = {v: [f[index[v]] for f in fields] for v in self.variables}
-        bad_at, bad_var = len(fields), None
+        bad_at, bad_var = len(texts), None
         for v, s in strings.items():
             try:
-                columns[v] = _numbers(s)
+                columns[v] = np.fromiter(map(float, s), dtype=np.float64, count=len(s))
             except ValueError:
                 i = _first_bad(s)
                 if i < bad_at:
                     bad_at, bad_var = i, v
-        if bad_var is not None:
-            text = strings[bad_var][bad_at].strip()
-            error = MalformedRow(
-                f"line {lines[bad_at]} of {self.name}: the {bad_var} column holds "
-                f"'{text}', which is not a number"
-            )
-            texts, lines = texts[:bad_at], lines[:bad_at]
-            columns = {v: _numbers(s[:bad_at]) for v, s in strings.items()}
-        return Chunk(texts, lines, columns, error, chars)
+        if bad_var is None:
+            return Chunk(texts, lines, columns, None, chars)
+        text = strings[bad_var][bad_at].strip()
+        error = MalformedRow(
+            f"line {lines[bad_at]} of {self.name}: the {bad_var} column holds "
+            f"'{text}', which is not a number"
+        )
+        columns = {v: _numbers(s[:bad_at]) for v, s in strings.items()}
+        return Chunk(texts[:bad_at], lines[:bad_at], columns, error, chars)
 
     def _jsonl(self, block: list[tuple[int, str]], reserved: list[str]) -> Chunk:
         values: dict[str, list[float]] = {v: [] for v in self.variables}
