@@ -15,8 +15,9 @@ that name their cause and the domain errors. Where ``f`` is undefined the
 reason comes from the primitive's ``domain`` function, asked on the failing
 rows only; such a row gets NaN and a message (``Row.undefined``).
 
-The other modes (numeric, dual, mpmath, tensorflow) run the single-point
-mode row by row.
+TensorFlow runs its own ops on batched tensors (one tensor of n rows per
+variable); the other modes (numeric, dual, mpmath) run the single-point mode
+row by row.
 """
 
 from __future__ import annotations
@@ -412,6 +413,74 @@ def _mark_second(program, wrt, columns, known, bad, n, exact) -> None:
     _mark_partials(order, env, wrt, bad, n, exact)
 
 
+def _compute_tensorflow(kind: str, program: Program, columns, wrt, n: int, exact: bool, options):
+    """TensorFlow on batched tensors: the mode's own ops (the table's
+    gradients, its 0·∞ rule) on one tensor of n rows per variable; rows are
+    independent, so the gradient of the sum is every row's gradient. The
+    rows to compute again one by one are found by the numpy column."""
+    from .backends import tensorflow as tfmode
+
+    bad = np.zeros(n, dtype=bool)
+    steps = program.steps
+    values = _evaluate(steps, columns, exact)
+    _mark_values(steps, values, bad, n)
+    _mark_partials(steps, values, wrt, bad, n, exact)
+    if kind == "hessian":
+        known = _known(program, values, columns, wrt)
+        _mark_second(program, wrt, columns, known, bad, n, exact)
+    dtype_name = tfmode._check_dtype(options.get("dtype"))
+    tf = tfmode.import_library()
+    tf_dtype = getattr(tf, dtype_name)
+    names = list(dict.fromkeys((*program.variables, *wrt)))
+    variables = {
+        name: tf.Variable(columns[name] if name in columns else np.zeros(n), dtype=tf_dtype)
+        for name in names
+    }
+    sources = [variables[name] for name in wrt]
+
+    def numbers(t) -> np.ndarray:
+        if t is None:
+            return np.zeros(n)
+        return np.broadcast_to(np.asarray(t.numpy(), dtype=np.float64), (n,)).copy()
+
+    if kind == "gradient":
+        with tf.GradientTape() as tape:
+            f = tf.convert_to_tensor(
+                tfmode._translate(tf, steps, variables, tf_dtype, False)[program.root]
+            )
+            total = tf.reduce_sum(f * tf.ones(n, dtype=tf_dtype))
+        grads = tape.gradient(total, sources, unconnected_gradients=tf.UnconnectedGradients.NONE)
+        return [numbers(f), *map(numbers, grads)], bad
+    if kind == "jacobian":
+        with tf.GradientTape(persistent=True) as tape:
+            tensors = tfmode._translate(tf, steps, variables, tf_dtype, False)
+            outs = [tf.convert_to_tensor(tensors[o]) for o in program.outputs]
+            totals = [tf.reduce_sum(o * tf.ones(n, dtype=tf_dtype)) for o in outs]
+        rows = [
+            tape.gradient(t, sources, unconnected_gradients=tf.UnconnectedGradients.NONE)
+            for t in totals
+        ]
+        del tape
+        return [*map(numbers, outs), *(numbers(g) for row in rows for g in row)], bad
+    with tf.GradientTape(persistent=True) as outer:
+        with tf.GradientTape() as inner:
+            f = tf.convert_to_tensor(
+                tfmode._translate(tf, steps, variables, tf_dtype, True)[program.root]
+            )
+            total = tf.reduce_sum(f * tf.ones(n, dtype=tf_dtype))
+        grads = inner.gradient(total, sources, unconnected_gradients=tf.UnconnectedGradients.NONE)
+        sums = [None if g is None else tf.reduce_sum(g * tf.ones(n, dtype=tf_dtype)) for g in grads]
+    entries = []
+    for g in sums:
+        if g is None:
+            entries += [np.zeros(n)] * len(wrt)
+        else:
+            second = outer.gradient(g, sources, unconnected_gradients=tf.UnconnectedGradients.NONE)
+            entries += [numbers(h) for h in second]
+    del outer
+    return [numbers(f), *map(numbers, grads), *entries], bad
+
+
 # ---------------------------------------------------------------------------
 # One row by the single-point path
 
@@ -528,9 +597,12 @@ def _run_block(kind, program, columns, wrt, mode, exact, options, strict) -> Bat
     names = column_names(kind, program, wrt)
     n = len(next(iter(columns.values()))) if columns else 1
     notes: list[RowNote] = []
-    if mode in VECTORIZED or kind == "eval":
+    if mode in VECTORIZED or kind == "eval" or mode == "tensorflow":
         with np.errstate(all="ignore"):
-            outs, bad = _compute(kind, mode, program, columns, wrt, n, exact)
+            if mode == "tensorflow" and kind != "eval":
+                outs, bad = _compute_tensorflow(kind, program, columns, wrt, n, exact, options)
+            else:
+                outs, bad = _compute(kind, mode, program, columns, wrt, n, exact)
             for v in outs:  # a derivative that overflowed: the single point warns
                 rows = _nonfinite(v, n)
                 if rows is not None:

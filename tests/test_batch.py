@@ -245,3 +245,42 @@ def test_api_arrays_that_do_not_broadcast_are_a_usage_error():
 def test_backend_single_point_still_floats():
     g = get_backend("reverse").gradient(parse("x^2"), {"x": 3.0}, ("x",))
     assert type(g.gradient["x"]) is float
+
+
+# ---------------------------------------------------------------------------
+# TensorFlow on batched tensors
+
+
+@pytest.mark.tensorflow
+@pytest.mark.parametrize("kind", ["gradient", "hessian", "jacobian"])
+def test_tensorflow_batched_tensors_equal_its_single_points(kind):
+    """One tensor of n rows per variable; TensorFlow's kernels on vectors
+    may round differently from its scalar ones, so within 1e-13 (and the
+    edge rows, computed one by one, exactly: warnings, NaN rows)."""
+    program = parse("x*exp(-y^2) + log(x)*sin(y)")
+    rows = [(3.0, 4.0), (0.5, -1.2), (2.0, 0.0), (-1.0, 1.0), (0.0, 1.0), (1e300, 2.0)]
+    columns = {n: np.array([r[i] for r in rows]) for i, n in enumerate("xy")}
+    result = batch.run(kind, program, columns, ("x", "y"), mode="tensorflow")
+    out = batch.column_names(kind, program, ("x", "y"))
+    notes = {note.row: note for note in result.notes}
+    for i, row in enumerate(rows):
+        ref, said = _single(kind, "tensorflow", program, dict(zip("xy", row)), ("x", "y"))
+        got = [float(result.columns[c][i]) for c in out]
+        if ref is None:
+            assert all(math.isnan(g) for g in got) and notes[i].messages == [said]
+            continue
+        assert (notes[i].messages if i in notes else []) == said
+        for g, r in zip(got, ref):
+            assert close(g, r, 1e-13) or _same(g, r), (row, got, ref)
+    assert 3 in notes and notes[3].undefined  # log(-1)
+
+
+@pytest.mark.tensorflow
+def test_tensorflow_batch_float32():
+    program = parse("x*y")
+    result = batch.run(
+        "gradient", program, {"x": np.array([0.1, 2.0]), "y": np.array([3.0, 4.0])}, ("x", "y"),
+        mode="tensorflow", options={"dtype": "float32"},
+    )  # fmt: skip
+    np.testing.assert_allclose(result.columns["d/dx"], [3.0, 4.0])
+    assert result.columns["value"][0] == float(np.float32(np.float32(0.1) * np.float32(3.0)))
