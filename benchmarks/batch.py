@@ -70,7 +70,9 @@ def compute_only(n: int, repeat: int) -> dict[str, float]:
 
         grads = run_torch()
         for k, g in zip("xyz", grads):
-            np.testing.assert_allclose(g.numpy(), reference.columns[f"d/d{k}"], rtol=1e-12, atol=1e-14)
+            np.testing.assert_allclose(
+                g.numpy(), reference.columns[f"d/d{k}"], rtol=1e-12, atol=1e-14
+            )
         times[f"PyTorch {torch.__version__} autograd ({torch.get_num_threads()} threads)"] = best(
             run_torch, repeat
         )
@@ -90,7 +92,9 @@ def compute_only(n: int, repeat: int) -> dict[str, float]:
         g = jax.jit(jax.vmap(jax.grad(f)))
         points = jnp.stack([jnp.asarray(cols[k]) for k in "xyz"], axis=1)
         out = g(points).block_until_ready()  # compile
-        np.testing.assert_allclose(np.asarray(out[:, 0]), reference.columns["d/dx"], rtol=1e-12, atol=1e-14)
+        np.testing.assert_allclose(
+            np.asarray(out[:, 0]), reference.columns["d/dx"], rtol=1e-12, atol=1e-14
+        )
         times[f"JAX {jax.__version__} jit(vmap(grad))"] = best(
             lambda: g(points).block_until_ready(), repeat
         )
@@ -171,7 +175,9 @@ def main() -> None:
         print(f"   ratio derivcli / numpy: {e2e / numpy_time:.2f} (target <= 2)")
     if "loop" not in skip:
         per_call = shell_loop(args.calls)
-        print(f"\n3. shell loop: {per_call * 1e3:.0f} ms per single-point call ({args.calls} calls)")
+        print(
+            f"\n3. shell loop: {per_call * 1e3:.0f} ms per single-point call ({args.calls} calls)"
+        )
         print(f"   {n:,} rows that way: {per_call * n / 3600:.1f} hours", end="")
         if e2e is not None:
             print(f"; --points: {e2e:.1f} s, {per_call * n / e2e:,.0f}x faster")
