@@ -527,7 +527,7 @@ def undefined_rows(program: Program, columns, rows, n: int, exact: bool) -> dict
             row = _RowValues(values, i)
             reason = node.prim.domain(*(row[a] for a in node.args))
             if reason is not None:
-                point = {name: float(c[i]) for name, c in columns.items()}
+                point = {name: float(c[i]) for name, c in columns.items() if name}
                 note = underflow_note(node, row, point)
                 found[i] = domain_error(node, point, reason + note).message
                 pending.discard(i)
@@ -553,6 +553,7 @@ def run(
     exact: bool = False,
     options: dict | None = None,
     strict: bool = False,
+    rows: int | None = None,
 ) -> Batch:
     """``kind`` (eval, gradient, hessian, jacobian) at every row of
     ``columns`` (one float64 array per variable, all of one length).
@@ -562,7 +563,9 @@ def run(
     """
     options = options or {}
     columns = {k: np.asarray(v, dtype=np.float64) for k, v in columns.items()}
-    n = len(next(iter(columns.values()))) if columns else 1
+    n = len(next(iter(columns.values()))) if columns else (rows or 1)
+    if not columns:  # a constant: its value in every row
+        columns = {"": np.zeros(n)}
     if n <= BLOCK:
         return _run_block(kind, program, columns, wrt, mode, exact, options, strict)
     # blocks that fit in the cache: numpy's passes over them are faster
@@ -616,7 +619,7 @@ def _run_block(kind, program, columns, wrt, mode, exact, options, strict) -> Bat
         undefined = {}
     for i in redo:
         message = undefined.get(i)
-        point = {name: float(c[i]) for name, c in columns.items()}
+        point = {name: float(c[i]) for name, c in columns.items() if name}
         if message is None:
             try:
                 result = _single(kind, mode, program, point, wrt, options)
@@ -686,9 +689,8 @@ def api(kind: str, expression, point: dict, wrt, mode: str, options: dict):
     warnings += wrt_warnings
     given = _mode_options(mode, options) if kind != "eval" else {}
     columns = {k: v for k, v in arrays.items() if k in program.variables}
-    if not columns:
-        columns = {"": np.zeros(int(np.prod(shape)) if shape else 1)}
-    result = run(kind, program, columns, names, mode=mode, options=given)
+    size = int(np.prod(shape)) if shape else 1
+    result = run(kind, program, columns, names, mode=mode, options=given, rows=size)
     for note in result.notes:
         for message in note.messages:
             suffix = "; its results are NaN" if note.undefined else ""

@@ -466,7 +466,7 @@ def run(
                     try:
                         result = batch.run(
                             kind, program, columns, wrt,
-                            mode=mode, exact=exact, options=options, strict=strict,
+                            mode=mode, exact=exact, options=options, strict=strict, rows=n,
                         )  # fmt: skip
                     except DomainError as exc:
                         row = exc.row

@@ -264,3 +264,45 @@ def test_single_point_start_up_does_not_import_numpy():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.stdout.strip() == "False"
     assert derivcli.grad("x^2", x=3).gradient == {"x": 6.0}
+
+
+def test_points_usage_errors():
+    r = run("grad", "-", "--points", "-", input="x\n1\n")
+    assert r.exit_code == 2 and "not both" in r.output
+    r = run("grad", "x", "--points", "-", "--format", "value", input="x\n1\n")
+    assert r.exit_code == 2 and "csv or jsonl" in r.output
+    r = run("grad", "x", "--points", "no-such-file.csv")
+    assert r.exit_code == 2 and "cannot read the --points file" in r.stderr
+    r = run("grad", "x", "--points", "-", input="")
+    assert r.exit_code == 2 and "is empty" in r.stderr
+    r = run("grad", "x, y", "--points", "-", input="x,y\n1,2\n")
+    assert r.exit_code == 2 and "use jacobian" in r.stderr
+
+
+def test_progress_bar_only_after_a_second_on_a_terminal(monkeypatch):
+    bar = stream._Progress(100, enabled=False)
+    bar.advance(50)
+    assert bar.bar is None  # not a terminal: never
+    bar = stream._Progress(100, enabled=True)
+    bar.advance(10)
+    assert bar.bar is None  # a terminal, but not yet a second
+    monkeypatch.setattr(stream, "PROGRESS_AFTER", 0.0)
+    bar.advance(10)
+    assert bar.bar is not None and bar.done == 20
+    bar.stop()
+
+
+def test_eval_of_several_outputs_and_a_constant():
+    r = run("eval", "u: x*2, x + 1", "--points", "-", input="x\n3\n")
+    assert _csv(r.stdout) == [["x", "value_u", "value_f2"], ["3", "6", "4"]]
+    r = run("grad", "x*0 + 2", "--points", "-", input="x\n3\n")
+    assert _csv(r.stdout) == [["x", "value", "d/dx"], ["3", "2", "0"]]
+
+
+def test_an_expression_without_row_variables_gives_every_row():
+    r = run("eval", "2 + 2", "--points", "-", input="id\na\nb\nc\n")
+    assert _csv(r.stdout) == [["id", "value"], ["a", "4"], ["b", "4"], ["c", "4"]]
+    r = run("grad", "k^2", "--at", "k=3", "--points", "-", input="id\na\nb\n")
+    assert _csv(r.stdout) == [["id", "value", "d/dk"], ["a", "9", "6"], ["b", "9", "6"]]
+    g = derivcli.grad("k*x", at={"k": [1.0, 2.0], "x": 3.0})
+    assert g.gradient["x"].tolist() == [1.0, 2.0]
