@@ -332,6 +332,14 @@ def _known(program, values, columns, wrt) -> dict:
     return known
 
 
+def _cached(program: Program, key, build):
+    """A derivative graph of ``program``, built once for every chunk."""
+    cache = program.__dict__.setdefault("_batch_graphs", {})
+    if key not in cache:
+        cache[key] = build()
+    return cache[key]
+
+
 def _compute(kind: str, mode: str, program: Program, columns, wrt, n: int, exact: bool):
     """The output columns of ``kind`` by a vectorized mode, and the rows to
     compute again one by one (``bad``)."""
@@ -358,7 +366,15 @@ def _compute(kind: str, mode: str, program: Program, columns, wrt, n: int, exact
         present = set(program.variables)
         graphs: list[Node] = []
         for name in wrt:
-            x_dot = tangents(steps, {var(name): ONE}, simplified=False) if name in present else {}
+            x_dot = (
+                _cached(
+                    program,
+                    ("tangents", name),
+                    lambda name=name: tangents(steps, {var(name): ONE}, simplified=False),
+                )
+                if name in present
+                else {}
+            )
             graphs.append([x_dot.get(o, ZERO) for o in program.outputs])
         flat = [g for column in graphs for g in column]
         env = _evaluate(topo_order(flat), columns, exact, known=known)
@@ -367,13 +383,13 @@ def _compute(kind: str, mode: str, program: Program, columns, wrt, n: int, exact
         entries = [env[graphs[j][i]] for i in range(m) for j in range(len(wrt))]
         return outs + entries, bad
     if kind == "gradient":  # forward
-        firsts, _passes = _first_derivatives(program, wrt)
+        firsts = _cached(program, ("firsts", wrt), lambda: _first_derivatives(program, wrt)[0])
         order = topo_order(firsts)
         env = _evaluate(order, columns, exact, known=known)
         _mark_values(order, env, bad, n)
         return [values[program.root]] + [env[g] for g in firsts], bad
     # hessian
-    firsts, _passes = _first_derivatives(program, wrt)
+    firsts = _cached(program, ("firsts", wrt), lambda: _first_derivatives(program, wrt)[0])
     order = topo_order(firsts)
     env = _evaluate(order, columns, exact, known=known)
     _mark_values(order, env, bad, n)
@@ -391,7 +407,15 @@ def _compute(kind: str, mode: str, program: Program, columns, wrt, n: int, exact
         seconds = {}
         for i, g in enumerate(firsts):
             for j in range(i, k):
-                seconds[i, j] = ZERO if g is ZERO else derivative(g, wrt[j], simplified=False)
+                seconds[i, j] = (
+                    ZERO
+                    if g is ZERO
+                    else _cached(
+                        program,
+                        ("second", wrt, i, j),
+                        lambda g=g, j=j: derivative(g, wrt[j], simplified=False),
+                    )
+                )
         order2 = topo_order(firsts + list(seconds.values()))
         env2 = _evaluate(order2, columns, exact, known=known)
         _mark_values(order2, env2, bad, n)
