@@ -438,6 +438,31 @@ def run(
     before the problem) for a malformed row or, with ``strict``, an
     undefined one."""
     stream, name, size = open_points(source)
+    try:
+        _run(
+            kind,
+            program,
+            fixed,
+            wrt,
+            source,
+            stream,
+            name,
+            size,
+            mode=mode,
+            options=options,
+            fmt=fmt,
+            strict=strict,
+            exact=exact,
+            out=out,
+            echo_err=echo_err,
+            progress=progress,
+        )
+    except UnicodeDecodeError:
+        raise UsageError(f"{name} is not UTF-8 text; give the points in UTF-8") from None
+
+
+def _run(kind, program, fixed, wrt, source, stream, name, size, *, mode, options, fmt, strict,
+         exact, out, echo_err, progress) -> None:  # fmt: skip
     with stream:
         stream, kind_in = _sniff(stream, source)
         fmt = fmt or kind_in

@@ -306,3 +306,17 @@ def test_an_expression_without_row_variables_gives_every_row():
     assert _csv(r.stdout) == [["id", "value", "d/dk"], ["a", "9", "6"], ["b", "9", "6"]]
     g = derivcli.grad("k*x", at={"k": [1.0, 2.0], "x": 3.0})
     assert g.gradient["x"].tolist() == [1.0, 2.0]
+
+
+def test_points_that_are_not_utf8(tmp_path):
+    path = tmp_path / "latin1.csv"
+    path.write_bytes("x,name\n1,caf\xe9\n".encode("latin-1"))
+    r = run("eval", "x", "--points", str(path))
+    assert r.exit_code == 2 and "is not UTF-8 text" in r.stderr
+
+
+def test_crlf_and_a_byte_order_mark(tmp_path):
+    path = tmp_path / "windows.csv"
+    path.write_bytes("\ufeffx,y\r\n1,2\r\n".encode())
+    r = run("grad", "x*y", "--points", str(path))
+    assert r.stdout == "x,y,value,d/dx,d/dy\n1,2,2,2,1\n"
