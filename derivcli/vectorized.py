@@ -285,7 +285,7 @@ class Column:
         raw = [a.a if isinstance(a, Column) else a for a in args]
         if prim.zero_absorbing:
             return cls(ABSORBING_COLUMNS[prim.name](*raw))
-        return cls(cls.table[prim.name](*raw))
+        return cls(_column(cls.table, prim)(*raw))
 
 
 class ExactColumn(Column):
@@ -303,4 +303,18 @@ def apply(prim: Primitive, args: list, exact: bool = False, absorbing: bool = Fa
         return fn(*args)
     if absorbing and prim.name in ABSORBING_COLUMNS:
         return ABSORBING_COLUMNS[prim.name](*args)
-    return (EXACT_COLUMNS if exact else COLUMNS)[prim.name](*args)
+    return _column(EXACT_COLUMNS if exact else COLUMNS, prim)(*args)
+
+
+def _column(table: dict, prim: Primitive) -> Callable[..., np.ndarray]:
+    """The primitive's column; one the table lacks (a primitive added since,
+    which the test of this table reports) runs its float ``fn`` row by row."""
+    column = table.get(prim.name)
+    if column is None:  # not cached in the table: its test must still see it missing
+        column = _UNLISTED.get(prim.name)
+        if column is None:
+            column = _UNLISTED[prim.name] = _rowwise(prim.fn)
+    return column
+
+
+_UNLISTED: dict[str, Callable[..., np.ndarray]] = {}
