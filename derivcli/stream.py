@@ -283,9 +283,8 @@ class Reader:
                 else:
                     clash = [k for k in row if k in reserved]
                     if clash:
-                        raise UsageError(
-                            f"line {n} of {self.name} has the key '{clash[0]}', which is also "
-                            "an output key; rename it"
+                        problem = (
+                            f"has the key '{clash[0]}', which is also an output key; rename it"
                         )
             if problem is not None:
                 for v in self.variables:

@@ -320,3 +320,9 @@ def test_crlf_and_a_byte_order_mark(tmp_path):
     path.write_bytes("\ufeffx,y\r\n1,2\r\n".encode())
     r = run("grad", "x*y", "--points", str(path))
     assert r.stdout == "x,y,value,d/dx,d/dy\n1,2,2,2,1\n"
+
+
+def test_a_jsonl_key_named_like_an_output_keeps_the_rows_before():
+    r = run("eval", "x", "--points", "-", input='{"x": 1}\n{"x": 2, "value": 3}\n')
+    assert r.exit_code == 2 and "line 2 of standard input has the key 'value'" in r.stderr
+    assert strict_json(r.stdout) == {"x": 1, "value": 1.0}
