@@ -82,7 +82,13 @@ def evaluate(
     appearance), ``.point`` and ``.warnings`` (a list of strings).
     """
     _check_arguments("evaluate", expression)
-    return _call("evaluate", lambda point, _: evaluate_at(expression, point), at, variables)
+    return _call(
+        "evaluate",
+        lambda point, _: evaluate_at(expression, point),
+        at,
+        variables,
+        arrays=lambda point, _: _arrays("eval", expression, point, None, DEFAULT_MODE, {}),
+    )
 
 
 def grad(
@@ -118,6 +124,7 @@ def grad(
         at,
         variables,
         allow_options=True,
+        arrays=lambda point, options: _arrays("gradient", expression, point, wrt, mode, options),
     )
 
 
@@ -145,6 +152,7 @@ def hessian(
         at,
         variables,
         allow_options=True,
+        arrays=lambda point, options: _arrays("hessian", expression, point, wrt, mode, options),
     )
 
 
@@ -176,6 +184,7 @@ def jacobian(
         at,
         variables,
         allow_options=True,
+        arrays=lambda point, options: _arrays("jacobian", expression, point, wrt, mode, options),
     )
 
 
@@ -292,7 +301,7 @@ def _check_arguments(function: str, expression: Any, wrt: Any = None, mode: Any 
         raise UsageError(f"{function}(): mode must be one of {', '.join(MODES)}, got {mode!r}")
 
 
-def _call(function: str, run, at, variables: dict, *, allow_options: bool = False):
+def _call(function: str, run, at, variables: dict, *, allow_options: bool = False, arrays=None):
     options = {k: variables.pop(k) for k in list(variables) if k in OPTION_NAMES}
     for name, value in options.items():
         if allow_options and name in MODE_OPTIONS:
@@ -307,14 +316,30 @@ def _call(function: str, run, at, variables: dict, *, allow_options: bool = Fals
             f"{function}() has no option {name}; a variable called {name} goes in "
             f"at={{'{name}': ...}}"
         )
-    point = _point(function, at, variables)
+    point = _point(function, at, variables, arrays is not None)
+    if any(type(v) is not float for v in point.values()):
+        run = arrays  # many points: numpy arrays in, arrays out
     try:
         return run(point, options)
     except DerivError as exc:
         raise _in_python_words(exc) from None
 
 
-def _point(function: str, at: Any, variables: dict) -> dict[str, float]:
+def _arrays(kind: str, expression, point: dict, wrt, mode: str, options: dict):
+    """Many points (issue 13): the batch path, imported with numpy only here."""
+    from .batch import api
+
+    return api(kind, expression, point, wrt, mode, options)
+
+
+def _is_array(value: Any) -> bool:
+    """A sequence of numbers (list, tuple, numpy array; not a string)."""
+    if isinstance(value, (list, tuple)):
+        return True
+    return getattr(value, "ndim", 0) > 0 and hasattr(value, "shape")
+
+
+def _point(function: str, at: Any, variables: dict, arrays: bool = False) -> dict[str, float]:
     if at is None:
         at = {}
     if not isinstance(at, Mapping):
@@ -332,6 +357,11 @@ def _point(function: str, at: Any, variables: dict) -> dict[str, float]:
                     f"{function}(): {name} is given twice (in at and as a keyword); give it once"
                 )
             check_name(name, f"{function}(): {source}")  # as --at does: not pi, not sin
+            if arrays and _is_array(value):
+                from .batch import as_array
+
+                point[name] = as_array(function, name, value)
+                continue
             try:
                 if isinstance(value, bool):
                     raise TypeError

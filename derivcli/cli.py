@@ -396,7 +396,7 @@ def _emit(result: Any, fmt: str) -> None:
 
     for warning in result.warnings:
         _echo(f"Warning: {warning}", err=True)
-    if fmt == "json":
+    if fmt in ("json", "jsonl"):  # one point: jsonl is one line of json
         _echo(render.to_json(result))
     elif fmt == "csv":
         _echo(render.to_csv(result), nl=False)
@@ -455,6 +455,114 @@ def _direction_option(f: Callable) -> Callable:
     )(f)
 
 
+#: --points: the formats of a run over many points
+POINTS_FORMATS = (*FORMATS, "jsonl")
+
+
+def _points_format_option(f: Callable) -> Callable:
+    return _format_option(f, POINTS_FORMATS)
+
+
+def _points_options(f: Callable) -> Callable:
+    """--points, --strict and --libm (issue 13: many points in one call)."""
+    options = [
+        click.option(
+            "--points",
+            metavar="FILE|-",
+            default=None,
+            help="Many points: a CSV file with a header naming the variables (other columns "
+            "are carried through), or JSON lines ({\"x\": 1} per line); '-' reads standard "
+            "input. One output row per input row: the input row, then value, d/dx, "
+            "d2/dxdy, df1/dx... (--format csv or jsonl; default: the input's). reverse, "
+            "forward (and eval) run on whole numpy arrays, tensorflow on batched tensors; "
+            "numeric, dual and mpmath loop over the rows (one point's cost each).",
+        ),
+        click.option(
+            "--strict",
+            is_flag=True,
+            help="With --points: stop at the first row where the expression is undefined "
+            "(exit 1) instead of writing NaN for it.",
+        ),
+        click.option(
+            "--libm",
+            is_flag=True,
+            help="With --points: transcendental functions by the C library, row by row, as "
+            "for one point (bit for bit the single-point results; slower than numpy's, "
+            "which can differ by 1-3 ulp).",
+        ),
+    ]
+    for option in reversed(options):
+        f = option(f)
+    return f
+
+
+def _run_points(kind: str, expression: str | None, at, fmt: str, options: dict) -> None:
+    """``--points``: read the rows, compute, write them as they are done."""
+    from .api import as_graph
+    from .point import check_point, parse_wrt
+    from .stream import run
+
+    points, strict, libm = options.pop("points"), options.pop("strict"), options.pop("libm")
+    if points == "-" and expression in ("-", None):
+        raise click.UsageError(
+            "standard input can hold the expression or the points, not both; "
+            "give the expression as an argument"
+        )
+    if fmt == "value":
+        raise click.UsageError("--format value is for one point; use csv or jsonl with --points")
+    program = as_graph(_read_expression(expression))
+    if kind in ("gradient", "hessian"):
+        program.single(_COMMAND_OF.get(kind, kind))
+    fixed = _point(at)
+    for warning in check_point(
+        program.variables, {**dict.fromkeys(program.variables, 0.0), **fixed}
+    ):
+        _echo(f"Warning: {warning}", err=True)
+    mode = options.pop("mode", "reverse")
+    names, warnings = parse_wrt(options.pop("wrt", None), program.variables)
+    for warning in warnings:
+        _echo(f"Warning: {warning}", err=True)
+    from .api import _mode_options
+
+    given = click.get_current_context().get_parameter_source("fmt")
+    explicit = given is not None and given.name != "DEFAULT"
+    run(
+        kind,
+        program,
+        fixed,
+        names,
+        points,
+        mode=mode,
+        options=_mode_options(mode, options),
+        fmt=({"json": "jsonl"}.get(fmt, fmt) if explicit else None),
+        strict=strict,
+        exact=libm,
+        out=sys.stdout.buffer,
+        echo_err=lambda text: _echo(text, err=True),
+        progress=sys.stderr.isatty(),
+    )
+
+
+_COMMAND_OF = {"gradient": "grad", "hessian": "hessian"}
+
+
+def _points_given(
+    kind: str, expression: str | None, at, fmt: str, options: dict, vector: str = ""
+) -> bool:
+    """Run ``--points`` if given (True); else check that --strict and --libm
+    were not given without it, and take them out of ``options``."""
+    if options.get("points") is None:
+        for flag in ("strict", "libm"):
+            if options.pop(flag):
+                raise click.UsageError(f"--{flag} applies only with --points")
+        options.pop("points")
+        return False
+    if vector and options.pop(vector) is not None:
+        raise click.UsageError(f"--{vector} does not combine with --points")
+    _run_points(kind, expression, at, fmt, options)
+    return True
+
+
 # ---------------------------------------------------------------------------
 # Commands
 
@@ -463,8 +571,9 @@ def _direction_option(f: Callable) -> Callable:
 @_expression_argument
 @_let_option
 @_at_option
-@_format_option
-def eval_command(expression: str | None, at: tuple[str, ...], fmt: str) -> None:
+@_points_options
+@_points_format_option
+def eval_command(expression: str | None, at: tuple[str, ...], fmt: str, **options: Any) -> None:
     """Evaluate EXPRESSION at a point.
 
     \b
@@ -472,8 +581,12 @@ def eval_command(expression: str | None, at: tuple[str, ...], fmt: str) -> None:
       derivcli eval "x*x*y + y + 2" --at x=3,y=4        # 42
       derivcli eval "sin(x)^2 + cos(x)^2" --at x=pi/4
       derivcli eval - --at @point.txt < formula.txt      # long inputs
+      derivcli eval "exp(-x^2)" --points - < xs.csv      # one row per point
     """
     from .api import evaluate_at
+
+    if _points_given("eval", expression, at, fmt, options):
+        return
 
     _check_stdin(expression, at)
     _emit(evaluate_at(_read_expression(expression), _point(at)), fmt)
@@ -486,7 +599,8 @@ def eval_command(expression: str | None, at: tuple[str, ...], fmt: str) -> None:
 @_derivative_options
 @_side_option
 @_direction_option
-@_format_option
+@_points_options
+@_points_format_option
 def grad_command(expression: str | None, at: tuple[str, ...], fmt: str, **options: Any) -> None:
     """The gradient of EXPRESSION at a point.
 
@@ -499,9 +613,13 @@ def grad_command(expression: str | None, at: tuple[str, ...], fmt: str, **option
       derivcli grad "x*x*y + y + 2" --at x=3,y=4 --wrt y
       derivcli grad "x^2*y + y" --at x=3,y=4 --direction 1,0.5    # J·v: one forward pass
       derivcli grad "abs(x)" --at x=0 --side right                # 1 (a kink: see README)
+      derivcli grad "x*x*y + y + 2" --points points.csv            # a row per point
+      seq 0 0.001 10 | sed '1i x' | derivcli grad "sin(x^2)" --points -
     """
     from .api import gradient_at, jvp_at
 
+    if _points_given("gradient", expression, at, fmt, options, "direction"):
+        return
     direction = options.pop("direction")
     if direction is not None:
         _product(jvp_at, direction, expression, at, fmt, options)
@@ -516,7 +634,8 @@ def grad_command(expression: str | None, at: tuple[str, ...], fmt: str, **option
 @_derivative_options
 @_side_option
 @_direction_option
-@_format_option
+@_points_options
+@_points_format_option
 def hessian_command(expression: str | None, at: tuple[str, ...], fmt: str, **options: Any) -> None:
     """The Hessian (matrix of second derivatives) of EXPRESSION at a point.
 
@@ -526,9 +645,12 @@ def hessian_command(expression: str | None, at: tuple[str, ...], fmt: str, **opt
       derivcli hessian "x*x*y + y + 2" --at x=3,y=4 --mode numeric
       derivcli hessian "x*x*y + y + 2" --at x=3,y=4 --format json  # .hessian.x.y
       derivcli hessian "x^2*y + y" --at x=3,y=4 --direction 1,0   # H·v, forward over reverse
+      derivcli hessian "sin(x*y)" --points grid.csv --format csv  # d2/dxdy ... per row
     """
     from .api import hessian_at, hvp_at
 
+    if _points_given("hessian", expression, at, fmt, options, "direction"):
+        return
     direction = options.pop("direction")
     if direction is not None:
         _product(hvp_at, direction, expression, at, fmt, options)
@@ -548,7 +670,8 @@ def hessian_command(expression: str | None, at: tuple[str, ...], fmt: str, **opt
     default=None,
     help="A cotangent u, one number per output: uᵀ·J (one reverse pass) instead of J.",
 )
-@_format_option
+@_points_options
+@_points_format_option
 def jacobian_command(expression: str | None, at: tuple[str, ...], fmt: str, **options: Any) -> None:
     """The Jacobian of EXPRESSION's outputs at a point: outputs down, variables across.
 
@@ -561,8 +684,12 @@ def jacobian_command(expression: str | None, at: tuple[str, ...], fmt: str, **op
       derivcli jacobian "r*cos(t), r*sin(t)" --at r=2,t=pi/3 --mode forward
       derivcli jacobian "u: x*y, v: x + y" --at x=1,y=2 --format json
       derivcli jacobian "x*y, x + y" --at x=1,y=2 --cotangent 1,-1  # uᵀ·J: one reverse pass
+      derivcli jacobian "x*y, x + y" --points points.csv           # df1/dx ... per row
     """
     from .api import jacobian_at, vjp_at
+
+    if _points_given("jacobian", expression, at, fmt, options, "cotangent"):
+        return
 
     cotangent = options.pop("cotangent")
     if cotangent is not None:
