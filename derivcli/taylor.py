@@ -1,0 +1,641 @@
+"""Taylor polynomials of any order in several variables.
+
+The expansion of f around a point a to total degree K is computed with
+**truncated multivariate Taylor arithmetic** over the program's steps: the
+value of every step is a polynomial in the offsets ``dx = x - a_x``,
+``dy = y - a_y``, ... cut at total degree K (a list of coefficients, one per
+monomial). Sums, differences and negations act coefficient by coefficient,
+a product is the truncated Cauchy product and a quotient its inverse (solved
+degree by degree). Every other primitive is composed from the primitive
+table itself, without a list of its own:
+
+* one argument, ``f(u0 + du)``: the univariate coefficients
+  ``f^(j)(u0)/j!``, composed with ``du`` by Horner's rule in truncated
+  arithmetic. ``f^(j)`` is the table's partial differentiated j - 1 more
+  times by the symbolic forward mode on the graph ``f(u)`` of one variable
+  (built once per primitive and order, then evaluated at u0 with the 0·∞
+  rule of every derivative evaluation);
+* two arguments, ``g(a0 + da, b0 + db)`` (``pow``, ``atan2``, ``hypot``,
+  ``xlogy``, ...): the bivariate expansion ``Σ ∂^i_a ∂^j_b g / (i! j!)
+  da^i db^j`` with the partials built the same way from ``g(u, v)``; when one
+  argument is a constant (``x^3``) only the partials in the other are used.
+
+No K-th derivative of the whole expression is ever built: the cost is K
+truncated products per step (one polynomial product is ~C(K + 2n, 2n)
+multiply-adds), and the symbolic work is per primitive, not per expression.
+``benchmarks/taylor.py`` measures it against nested symbolic derivatives.
+
+Points where the function is not analytic are errors (``DomainError``):
+an infinite or undefined derivative of a primitive there (``sqrt`` at 0), or
+a derivative that jumps (``abs`` at 0, ``floor`` at an integer): each
+primitive's derivatives are compared with their values at the neighbouring
+doubles, so the check is the same for every entry of the table.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import DomainError, UsageError
+from .graph import Node, Program, build, const, evaluate_all, topo_order, var, variables_of
+from .numbers import json_number, shorten, text_number
+from .primitives import PRIMITIVES, Primitive
+
+#: the highest order ``taylor`` expands to
+MAX_ORDER = 40
+#: the most coefficients (monomials) one expansion may have
+MAX_TERMS = 20_000
+#: a derivative that differs between a point and its neighbouring doubles by
+#: more than this (relative, absolute below 1) jumps there
+JUMP_TOLERANCE = 1e-3
+
+
+# ---------------------------------------------------------------------------
+# Monomials and truncated arithmetic
+
+
+def monomials(n: int, order: int) -> list[tuple[int, ...]]:
+    """Exponent tuples of ``n`` variables up to total degree ``order``, by
+    degree, and within a degree the first variable's power highest first:
+    ``1, x, y, x^2, x*y, y^2, ...``."""
+    out: list[tuple[int, ...]] = []
+    for degree in range(order + 1):
+        for combo in itertools.combinations_with_replacement(range(n), degree):
+            exponents = [0] * n
+            for i in combo:
+                exponents[i] += 1
+            out.append(tuple(exponents))
+    return out
+
+
+class Basis:
+    """The monomials of ``n`` variables to total degree ``order`` and the
+    tables of the truncated product over them."""
+
+    def __init__(self, n: int, order: int) -> None:
+        self.n = n
+        self.order = order
+        self.monomials = monomials(n, order)
+        self.size = len(self.monomials)
+        self.index = {m: i for i, m in enumerate(self.monomials)}
+        self.degree = [sum(m) for m in self.monomials]
+        # pairs[i]: every (j, k) with monomial i times monomial j = monomial k
+        # within the order (the monomials are by degree, so j stops early)
+        self.pairs: list[list[tuple[int, int]]] = []
+        for i, mi in enumerate(self.monomials):
+            room = order - self.degree[i]
+            row = []
+            for j, mj in enumerate(self.monomials):
+                if self.degree[j] > room:
+                    break
+                row.append((j, self.index[tuple(a + b for a, b in zip(mi, mj))]))
+            self.pairs.append(row)
+        self._into: list[list[tuple[int, int]]] | None = None
+
+    @property
+    def into(self) -> list[list[tuple[int, int]]]:
+        """into[k]: every (i, j), i not the constant, with i times j = k."""
+        if self._into is None:
+            into: list[list[tuple[int, int]]] = [[] for _ in range(self.size)]
+            for i, row in enumerate(self.pairs):
+                if i:
+                    for j, k in row:
+                        into[k].append((i, j))
+            self._into = into
+        return self._into
+
+    def variable(self, position: int, value: float) -> list[float]:
+        p = [0.0] * self.size
+        p[0] = value
+        unit = [0] * self.n
+        unit[position] = 1
+        p[self.index[tuple(unit)]] = 1.0
+        return p
+
+    def mul(self, a: list[float], b: list[float]) -> list[float]:
+        """The truncated product (a zero coefficient contributes nothing, so
+        0·∞ = 0 as in every chain rule)."""
+        out = [0.0] * self.size
+        nonzero_a = [(i, v) for i, v in enumerate(a) if v != 0]
+        nonzero_b = [(i, v) for i, v in enumerate(b) if v != 0]
+        if len(nonzero_b) < len(nonzero_a):
+            nonzero_a, b = nonzero_b, a
+        pairs = self.pairs
+        for i, ai in nonzero_a:
+            for j, k in pairs[i]:
+                bj = b[j]
+                if bj != 0:
+                    out[k] += ai * bj
+        return out
+
+    def div(self, a: list[float], b: list[float]) -> list[float]:
+        """``a/b``, degree by degree: c_k = (a_k - Σ b_i c_j) / b_0."""
+        b0 = b[0]
+        out = [0.0] * self.size
+        into = self.into
+        for k in range(self.size):
+            s = a[k]
+            for i, j in into[k]:
+                bi, cj = b[i], out[j]
+                if bi != 0 and cj != 0:
+                    s -= bi * cj
+            out[k] = s / b0
+        return out
+
+    def lowest_degree(self, p: list[float]) -> int:
+        """The lowest degree with a nonzero coefficient (above the constant)."""
+        for k in range(1, self.size):
+            if p[k] != 0:
+                return self.degree[k]
+        return self.order + 1
+
+
+def _is_constant(p: Any) -> bool:
+    return type(p) is float
+
+
+def _add(a: Any, b: Any) -> Any:
+    if _is_constant(a):
+        out = list(b)
+        out[0] = a + out[0]
+        return out
+    if _is_constant(b):
+        out = list(a)
+        out[0] = out[0] + b
+        return out
+    return [x + y for x, y in zip(a, b)]
+
+
+def _neg(a: list[float]) -> list[float]:
+    return [-x for x in a]
+
+
+def _scale(a: list[float], c: float) -> list[float]:
+    return [x * c if x != 0 else 0.0 for x in a]
+
+
+# ---------------------------------------------------------------------------
+# The derivatives of one primitive, from the table
+
+#: per primitive: the graphs of its partial derivatives, keyed by the
+#: orders (i, j) in its arguments; built once, on demand
+_PARTIALS: dict[str, dict[tuple[int, ...], Node]] = {}
+_ARGUMENTS = ("u", "v")
+
+
+def partial_graph(prim: Primitive, orders: tuple[int, ...]) -> Node:
+    """∂^orders prim(u, v, ...) as a graph over the variables u, v: the
+    table's partials differentiated again by the symbolic forward mode."""
+    from .backends.forward import derivative
+
+    graphs = _PARTIALS.setdefault(prim.name, {})
+    if not graphs:
+        graphs[(0,) * prim.arity] = build(prim, tuple(var(n) for n in _ARGUMENTS[: prim.arity]))
+    # from the nearest known lower entry, one argument at a time
+    target = tuple(orders)
+    todo = []
+    key = target
+    while key not in graphs:
+        i = max(p for p in range(len(key)) if key[p])  # the last nonzero order
+        todo.append((key, i))
+        key = key[:i] + (key[i] - 1,) + key[i + 1 :]
+    for key, i in reversed(todo):
+        lower = key[:i] + (key[i] - 1,) + key[i + 1 :]
+        graphs[key] = derivative(graphs[lower], _ARGUMENTS[i], simplified=False)
+    return graphs[target]
+
+
+def partial_values(
+    prim: Primitive, keys: list[tuple[int, ...]], args: tuple[float, ...]
+) -> dict[tuple[int, ...], float]:
+    """The partial derivatives ``keys`` of ``prim`` at ``args``: its graphs
+    evaluated with the argument variables and ``prim`` itself at their IEEE
+    values and the 0·∞ rule for the rest (as the forward mode does)."""
+    graphs = [partial_graph(prim, k) for k in keys]
+    names = _ARGUMENTS[: prim.arity]
+    root = _PARTIALS[prim.name][(0,) * prim.arity]
+    known: dict[Node, float] = {var(n): a for n, a in zip(names, args)}
+    known[root] = prim.fn(*args)
+    values = evaluate_all(topo_order(graphs), dict(zip(names, args)), strict=False, known=known)
+    return {k: float(values[g]) for k, g in zip(keys, graphs)}
+
+
+def _neighbours(args: tuple[float, ...], varying: tuple[bool, ...]) -> list[tuple[float, ...]]:
+    """The argument tuples one double away, below and above, in each varying
+    argument."""
+    out = []
+    for p, moves in enumerate(varying):
+        if not moves:
+            continue
+        for direction in (-math.inf, math.inf):
+            moved = list(args)
+            moved[p] = math.nextafter(args[p], direction)
+            out.append(tuple(moved))
+    return out
+
+
+def _order_words(key: tuple[int, ...]) -> str:
+    total = sum(key)
+    if total == 0:
+        return "its value"
+    return f"its derivative of order {total}"
+
+
+# ---------------------------------------------------------------------------
+# The expansion
+
+
+@dataclass
+class TaylorPolynomial:
+    """The Taylor polynomial of an expression around a point.
+
+    ``coefficients`` maps each monomial of the offsets to its coefficient,
+    every monomial up to ``order`` (zeros included), by degree: the keys are
+    ``"1"`` (the constant), ``"x"``, ``"x^2*y"``, ... and stand for powers of
+    ``(x - a_x)``, ``(y - a_y)`` where ``a`` is ``point``. The coefficient of
+    ``x^i*y^j`` is ∂^(i+j) f / ∂x^i ∂y^j at the point divided by i! j!
+    (``derivatives`` has those partial derivatives themselves, same keys).
+    ``terms`` has the same coefficients keyed by exponent tuples in the order
+    of ``variables``. ``polynomial`` is the infix text (it parses back as an
+    expression; ``(x - 0)`` is written ``x``), ``latex`` the same in LaTeX.
+    With a ``radius`` R, ``remainder_estimate`` is Σ |c_α| R^(K+1) over the
+    terms of order K + 1: the size of the first omitted term on the box
+    ``|x - a_x| <= R, ...`` (an estimate, not a bound).
+    """
+
+    expression: str
+    point: dict[str, float]
+    variables: tuple[str, ...]
+    order: int
+    terms: dict[tuple[int, ...], float]
+    polynomial: str = ""
+    latex: str = ""
+    radius: float | None = None
+    remainder_estimate: float | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def coefficients(self) -> dict[str, float]:
+        return {monomial_key(m, self.variables): c for m, c in self.terms.items()}
+
+    @property
+    def derivatives(self) -> dict[str, float]:
+        return {monomial_key(m, self.variables): c * _factorials(m) for m, c in self.terms.items()}
+
+    def __call__(self, at: Mapping[str, float] | None = None, **values: float) -> float:
+        """The polynomial's value at a point (variables not given are at the
+        expansion point)."""
+        point = {**self.point, **(at or {}), **values}
+        offsets = [float(point[n]) - self.point[n] for n in self.variables]
+        total = 0.0
+        for m, c in self.terms.items():
+            if c:
+                term = c
+                for d, e in zip(offsets, m):
+                    if e:
+                        term *= d**e
+                total += term
+        return total
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "expression": self.expression,
+            "point": {k: json_number(v) for k, v in self.point.items()},
+            "variables": list(self.variables),
+            "order": self.order,
+            "coefficients": {k: json_number(v) for k, v in self.coefficients.items()},
+            "polynomial": self.polynomial,
+            "latex": self.latex,
+        }
+        if self.radius is not None:
+            out["radius"] = self.radius
+            out["remainder_estimate"] = json_number(self.remainder_estimate)
+        out["warnings"] = list(self.warnings)
+        return out
+
+
+def _factorials(m: tuple[int, ...]) -> float:
+    out = 1.0
+    for e in m:
+        out *= math.factorial(e)
+    return out
+
+
+def monomial_key(m: tuple[int, ...], names: tuple[str, ...]) -> str:
+    """``"1"``, ``"x"``, ``"x^2*y"``: the JSON key of a monomial."""
+    factors = [n if e == 1 else f"{n}^{e}" for n, e in zip(names, m) if e]
+    return "*".join(factors) if factors else "1"
+
+
+class _Expansion:
+    """One pass of truncated Taylor arithmetic over a program's steps."""
+
+    def __init__(self, basis: Basis, point: Mapping[str, float], values: dict) -> None:
+        self.basis = basis
+        self.point = point
+        self.values = values
+
+    def run(self, steps: list[Node], positions: dict[str, int]) -> dict[Node, Any]:
+        basis, values = self.basis, self.values
+        poly: dict[Node, Any] = {}
+        for node in steps:
+            op = node.op
+            if op == "const":
+                poly[node] = float(node.value)
+                continue
+            if op == "var":
+                p = positions.get(node.name)
+                x0 = float(values[node])
+                poly[node] = x0 if p is None else basis.variable(p, x0)
+                continue
+            args = [poly[a] for a in node.args]
+            if all(_is_constant(a) for a in args):
+                poly[node] = float(values[node])
+                continue
+            if op == "add":
+                out = _add(args[0], args[1])
+            elif op == "sub":
+                b = args[1]
+                out = _add(args[0], -b if _is_constant(b) else _neg(b))
+            elif op == "neg":
+                out = _neg(args[0])
+            elif op == "mul":
+                a, b = args
+                if _is_constant(a):
+                    out = _scale(b, a)
+                elif _is_constant(b):
+                    out = _scale(a, b)
+                else:
+                    out = basis.mul(a, b)
+            elif op == "div":
+                a, b = args
+                if _is_constant(b):
+                    out = [x / b if x != 0 else 0.0 for x in a]
+                else:
+                    out = basis.div(_constant_list(a, basis.size) if _is_constant(a) else a, b)
+            else:
+                out = self.compose(node, args)
+            out[0] = float(values[node])  # the IEEE value, as every mode has it
+            poly[node] = out
+        return poly
+
+    def compose(self, node: Node, args: list[Any]) -> list[float]:
+        """A primitive of the table applied to Taylor polynomials."""
+        basis = self.basis
+        prim = node.prim
+        if prim.arity > 2:  # pragma: no cover - the table has none
+            raise UsageError(
+                f"taylor does not expand {prim.name}, which takes {prim.arity} arguments"
+            )
+        centers = tuple(float(self.values[a]) for a in node.args)
+        offsets = []
+        lowest = []
+        for a in args:
+            if _is_constant(a):
+                offsets.append(None)
+                lowest.append(None)
+            else:
+                d = list(a)
+                d[0] = 0.0
+                offsets.append(d)
+                lowest.append(basis.lowest_degree(d))
+        # the partials that can reach the order: i*m_a + j*m_b <= K
+        ranges = [range(1) if m is None else range(basis.order // m + 1) for m in lowest]
+        keys = [
+            k
+            for k in itertools.product(*ranges)
+            if sum(e * (m or 0) for e, m in zip(k, lowest)) <= basis.order
+        ]
+        derivs = partial_values(prim, keys, centers)
+        self.check_smooth(node, prim, keys, centers, derivs, offsets)
+        powers = [
+            None if d is None else _powers(basis, d, max(k[p] for k in keys))
+            for p, d in enumerate(offsets)
+        ]
+        out = [0.0] * basis.size
+        for key in keys:
+            c = derivs[key]
+            if c == 0:
+                continue
+            c /= _factorials(key)
+            moving = [powers[p][e] for p, e in enumerate(key) if e]
+            if not moving:
+                out[0] += c
+                continue
+            term = moving[0]
+            for other in moving[1:]:
+                term = basis.mul(term, other)
+            for k, t in enumerate(term):
+                if t != 0:
+                    out[k] += c * t
+        return out
+
+    def check_smooth(self, node, prim, keys, centers, derivs, offsets) -> None:
+        """An infinite or undefined partial, or one that jumps between the
+        point and its neighbouring doubles, means no Taylor polynomial."""
+        for key in keys:
+            if not math.isfinite(derivs[key]):
+                what = "infinite" if derivs[key] == derivs[key] else "undefined"
+                raise self.not_analytic(node, f"{_order_words(key)} is {what} there", centers, prim)
+        varying = tuple(d is not None for d in offsets)
+        for moved in _neighbours(centers, varying):
+            near = partial_values(prim, keys, moved)
+            for key in keys:
+                a, b = derivs[key], near[key]
+                if not math.isfinite(b) or abs(a - b) > JUMP_TOLERANCE * max(1.0, abs(a), abs(b)):
+                    raise self.not_analytic(node, f"{_order_words(key)} jumps there", centers, prim)
+
+    def not_analytic(self, node: Node, why: str, centers, prim) -> DomainError:
+        names = variables_of(node)
+        where = ", ".join(f"{n} = {text_number(self.point[n])}" for n in names if n in self.point)
+        text = shorten(str(node))
+        if prim.arity == 1:
+            inner = f"{prim.name} at {text_number(centers[0])}"
+        else:
+            inner = f"{prim.name} at ({', '.join(text_number(c) for c in centers)})"
+        return DomainError(
+            f"{text} has no Taylor polynomial at {where} ({inner}: {why}); "
+            "expand around a point where it is smooth"
+        )
+
+
+def _constant_list(c: float, size: int) -> list[float]:
+    out = [0.0] * size
+    out[0] = c
+    return out
+
+
+def _powers(basis: Basis, d: list[float], top: int) -> list[list[float] | None]:
+    """d^0 (unused), d^1, ..., d^top, truncated."""
+    out: list[list[float] | None] = [None, d]
+    for _ in range(2, top + 1):
+        out.append(basis.mul(out[-1], d))
+    return out
+
+
+def check_order(order: Any, what: str = "--order") -> int:
+    if isinstance(order, bool) or not isinstance(order, int):
+        raise UsageError(f"{what} must be a whole number such as 4, got {order!r}")
+    if order < 0 or order > MAX_ORDER:
+        raise UsageError(f"{what} {order} is outside 0 to {MAX_ORDER}; use an order in that range")
+    return order
+
+
+def expand(
+    program: Program,
+    point: Mapping[str, float],
+    variables: tuple[str, ...],
+    order: int,
+) -> dict[tuple[int, ...], float]:
+    """The Taylor coefficients of the program's one output around ``point``
+    in ``variables`` (others stay at their values) to total degree ``order``:
+    exponent tuple -> coefficient."""
+    root = program.root
+    basis = Basis(len(variables), order)
+    if basis.size > MAX_TERMS:
+        raise UsageError(
+            f"an expansion of order {order} in {len(variables)} variables has {basis.size} "
+            f"coefficients (at most {MAX_TERMS}); lower --order or expand in fewer variables "
+            "with --wrt"
+        )
+    values = evaluate_all(program.steps, point)  # strict: domain errors name the node
+    positions = {n: i for i, n in enumerate(variables)}
+    poly = _Expansion(basis, point, values).run(program.steps, positions)[root]
+    if _is_constant(poly):
+        poly = _constant_list(poly, basis.size)
+    return dict(zip(basis.monomials, poly))
+
+
+def polynomial_node(
+    terms: Mapping[tuple[int, ...], float], variables: tuple[str, ...], point: Mapping[str, float]
+) -> Node:
+    """The polynomial as a graph, for the house printers: ``(x - 1)`` as
+    written, ``(x - 0)`` as ``x``, ``(x - (-2))`` as ``(x + 2)``."""
+    add, sub, mul, pow_ = (PRIMITIVES[n] for n in ("add", "sub", "mul", "pow"))
+    factors = []
+    for name in variables:
+        x0 = float(point[name])
+        if x0 == 0:
+            factors.append(var(name))
+        elif x0 < 0:
+            factors.append(build(add, (var(name), const(-x0))))
+        else:
+            factors.append(build(sub, (var(name), const(x0))))
+    total: Node | None = None
+    for m, c in terms.items():
+        if c == 0:
+            continue
+        negative = total is not None and c < 0
+        term = const(-c if negative else c)  # c*x^2*y, read left to right: 1*x folds to x
+        for f, e in zip(factors, m):
+            if e:
+                piece = f if e == 1 else build(pow_, (f, const(float(e))))
+                term = build(mul, (term, piece))
+        if total is None:
+            total = term
+        else:
+            total = build(sub if negative else add, (total, term))
+    return const(0.0) if total is None else total
+
+
+def taylor_at(
+    expression: str | Program,
+    point: Mapping[str, float],
+    *,
+    order: int,
+    wrt: Any = None,
+    radius: float | None = None,
+) -> TaylorPolynomial:
+    """The Taylor polynomial of ``expression`` around ``point`` to total
+    degree ``order`` in the variables ``wrt`` (default: all)."""
+    from .api import prepare
+    from .printing import to_infix, to_latex
+
+    order = check_order(order)
+    program, point, names, warnings = prepare(expression, point, wrt, "taylor")
+    if radius is not None:
+        if not (isinstance(radius, (int, float)) and not isinstance(radius, bool)) or not (
+            math.isfinite(radius) and radius > 0
+        ):
+            raise UsageError(f"--radius must be a positive number such as 0.1, got {radius!r}")
+        radius = float(radius)
+    names = tuple(names)
+    for name in names:  # a --wrt variable the expression lacks: its offset is from 0
+        if name not in program.variables:
+            point.setdefault(name, 0.0)
+    wanted = order + 1 if radius is not None else order
+    if order + 1 > MAX_ORDER and radius is not None:
+        raise UsageError(f"--radius needs order + 1 <= {MAX_ORDER}; lower --order")
+    coefficients = expand(program, point, names, wanted)
+    terms = {m: c for m, c in coefficients.items() if sum(m) <= order}
+    remainder = None
+    if radius is not None:
+        remainder = sum(abs(c) for m, c in coefficients.items() if sum(m) == order + 1) * (
+            radius ** (order + 1)
+        )
+    if not all(math.isfinite(c) for c in terms.values()):
+        warnings.append("some coefficients overflow the range of a double (Infinity)")
+    node = polynomial_node(terms, names, point)
+    return TaylorPolynomial(
+        expression=program.source,
+        point=dict(point),
+        variables=names,
+        order=order,
+        terms=terms,
+        polynomial=to_infix(node),
+        latex=to_latex(node),
+        radius=radius,
+        remainder_estimate=remainder,
+        warnings=warnings,
+    )
+
+
+# ---------------------------------------------------------------------------
+# Output
+
+
+def to_json(result: TaylorPolynomial) -> str:
+    import json
+
+    return json.dumps(result.to_dict(), ensure_ascii=False)
+
+
+def table_text(result: TaylorPolynomial, file: Any = None) -> str:
+    """The coefficients as a table (monomial, coefficient, partial
+    derivative), then the polynomial."""
+    from .render import _Page, _table, _where
+
+    page = _Page(file)
+    where = _where(result.point)
+    page.line(
+        f"Taylor polynomial of {shorten(result.expression)} at {where}, order {result.order}",
+        style="bold",
+    )
+    table = _table(("term", "left"), ("coefficient", "right"), ("derivative", "right"))
+    derivatives = result.derivatives
+    for key, c in result.coefficients.items():
+        table.add_row(_term_text(key, result), text_number(c), text_number(derivatives[key]))
+    page.print(table)
+    page.line(f"polynomial: {result.polynomial}")
+    if result.radius is not None:
+        page.line(
+            f"remainder estimate at radius {text_number(result.radius)}: "
+            f"{text_number(result.remainder_estimate)}"
+        )
+    return page.text().rstrip("\n") + "\n"
+
+
+def _term_text(key: str, result: TaylorPolynomial) -> str:
+    if key == "1":
+        return "1"
+    factors = []
+    for piece in key.split("*"):
+        name, _, power = piece.partition("^")
+        x0 = result.point[name]
+        base = name if x0 == 0 else f"({name} {'-' if x0 > 0 else '+'} {text_number(abs(x0))})"
+        factors.append(base + (f"^{power}" if power else ""))
+    return "*".join(factors)
