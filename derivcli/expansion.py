@@ -262,8 +262,9 @@ class TaylorPolynomial:
     ``terms`` has the same coefficients keyed by exponent tuples in the order
     of ``variables``. ``polynomial`` is the infix text (it parses back as an
     expression; ``(x - 0)`` is written ``x``), ``latex`` the same in LaTeX.
-    With a ``radius`` R, ``remainder_estimate`` is Σ |c_α| R^(K+1) over the
-    terms of order K + 1: the size of the first omitted term on the box
+    With a ``radius`` R, ``remainder_estimate`` is the larger of
+    Σ |c_α| R^|α| over the terms of order K + 1 and over those of order
+    K + 2: the size of the first omitted terms on the box
     ``|x - a_x| <= R, ...`` (an estimate, not a bound).
     """
 
@@ -567,15 +568,16 @@ def taylor_at(
     for name in names:  # a --wrt variable the expression lacks: its offset is from 0
         if name not in program.variables:
             point.setdefault(name, 0.0)
-    wanted = order + 1 if radius is not None else order
-    if order + 1 > MAX_ORDER and radius is not None:
-        raise UsageError(f"--radius needs order + 1 <= {MAX_ORDER}; lower --order")
+    # the remainder is estimated from the next two orders (cos to order 4 has
+    # no term of order 5: its first omitted term is of order 6)
+    wanted = order + 2 if radius is not None else order
     coefficients = expand(program, point, names, wanted)
     terms = {m: c for m, c in coefficients.items() if sum(m) <= order}
     remainder = None
     if radius is not None:
-        remainder = sum(abs(c) for m, c in coefficients.items() if sum(m) == order + 1) * (
-            radius ** (order + 1)
+        remainder = max(
+            sum(abs(c) for m, c in coefficients.items() if sum(m) == d) * radius**d
+            for d in (order + 1, order + 2)
         )
     if not all(math.isfinite(c) for c in terms.values()):
         warnings.append("some coefficients overflow the range of a double (Infinity)")
