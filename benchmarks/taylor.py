@@ -27,9 +27,9 @@ import sys
 import time
 
 from derivcli.backends.forward import derivative
+from derivcli.expansion import expand, monomials
 from derivcli.graph import count_nodes, evaluate_all, topo_order
 from derivcli.parser import parse
-from derivcli.expansion import expand, monomials
 
 POINT = {"x": 0.3, "y": -0.4}
 

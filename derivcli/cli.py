@@ -772,7 +772,9 @@ def taylor_command(
     from .expansion import table_text, taylor_at, to_json
 
     _check_stdin(expression, at)
-    result = taylor_at(_read_expression(expression), _point(at), order=order, wrt=wrt, radius=radius)
+    result = taylor_at(
+        _read_expression(expression), _point(at), order=order, wrt=wrt, radius=radius
+    )
     for warning in result.warnings:
         _echo(f"Warning: {warning}", err=True)
     if fmt == "json":
