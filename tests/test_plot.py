@@ -254,5 +254,5 @@ def test_the_api_returns_the_figure(tmp_path, matplotlib):
     assert list(f.get_ydata()) == [x * x - 1 for x in f.get_xdata()]
     assert list(df.get_ydata()) == [2 * x for x in df.get_xdata()]
     out = tmp_path / "api.svg"
-    derivcli.plot("sin(x)*y", "x", at={"y": 2}, taylor=1, output=str(out))
+    derivcli.plot("sin(x)*y", "x", at={"y": 2, "x": 0.5}, taylor=1, output=str(out))
     assert len(_curves_in_svg(out)) == 3
