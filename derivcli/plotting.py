@@ -395,7 +395,10 @@ def figure(data: PlotData) -> Any:
             xs.extend(run_xs)
             ys.extend(run_ys)
         style = "--" if curve.label.startswith("Taylor") else "-"
-        ax.plot(xs, ys, style, label=curve.label, linewidth=1.6 if k == 0 else 1.2)
+        # gid: the SVG group of the curve is <g id="curve-0"> (f), "curve-1" (f') ...
+        ax.plot(
+            xs, ys, style, label=curve.label, linewidth=1.6 if k == 0 else 1.2, gid=f"curve-{k}"
+        )
     for kind, marker in (("kink", "x"), ("jump", "o")):
         chosen = [(x, y) for x, y, k in data.marks if k == kind]
         if chosen:
@@ -406,6 +409,7 @@ def figure(data: PlotData) -> Any:
                 color="black",
                 linestyle="none",
                 label=kind,
+                gid=f"marks-{kind}",
             )
     if data.ylim is not None:
         ax.set_ylim(*data.ylim)

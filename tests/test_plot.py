@@ -198,14 +198,15 @@ def test_a_missing_matplotlib_is_a_one_line_hint(tmp_path, monkeypatch):
 
 
 def _curves_in_svg(path) -> list[list[tuple[float, float]]]:
-    """The polylines of the SVG with more than 20 vertices: the curves
-    (axes, ticks and the legend's samples have 2)."""
-    tree = ET.parse(path)
+    """The vertices of each curve's path, in the order drawn: the SVG groups
+    ``curve-0`` (f), ``curve-1`` (f'), ... (the axes, ticks and legend are
+    other groups)."""
+    svg = "{http://www.w3.org/2000/svg}"
     curves = []
-    for element in tree.iter("{http://www.w3.org/2000/svg}path"):
-        d = element.get("d", "")
-        vertices = re.findall(r"[ML] ([-\d.e]+) ([-\d.e]+)", d)
-        if len(vertices) > 20:
+    for group in ET.parse(path).iter(f"{svg}g"):
+        if group.get("id", "").startswith("curve-"):
+            (element,) = group.iter(f"{svg}path")
+            vertices = re.findall(r"[ML] ([-\d.e]+) ([-\d.e]+)", element.get("d", ""))
             curves.append([(float(a), float(b)) for a, b in vertices])
     return curves
 
@@ -256,3 +257,11 @@ def test_the_api_returns_the_figure(tmp_path, matplotlib):
     out = tmp_path / "api.svg"
     derivcli.plot("sin(x)*y", "x", at={"y": 2, "x": 0.5}, taylor=1, output=str(out))
     assert len(_curves_in_svg(out)) == 3
+
+
+def test_kinks_are_marked_in_the_file(tmp_path, matplotlib):
+    out = tmp_path / "kink.svg"
+    result = run("plot", "abs(x - 1)*x", "--from", "-1", "--to", "2", "--output", str(out))
+    assert result.exit_code == 0, result.output
+    ids = [g.get("id", "") for g in ET.parse(out).iter("{http://www.w3.org/2000/svg}g")]
+    assert "marks-kink" in ids and "marks-jump" not in ids
