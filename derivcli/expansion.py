@@ -113,7 +113,8 @@ class Basis:
         p[0] = value
         unit = [0] * self.n
         unit[position] = 1
-        p[self.index[tuple(unit)]] = 1.0
+        if self.order:  # order 0 has no linear terms
+            p[self.index[tuple(unit)]] = 1.0
         return p
 
     def mul(self, a: list[float], b: list[float]) -> list[float]:
@@ -185,6 +186,8 @@ def _scale(a: list[float], c: float) -> list[float]:
 #: orders (i, j) in its arguments; built once, on demand
 _PARTIALS: dict[str, dict[tuple[int, ...], Node]] = {}
 _ARGUMENTS = ("u", "v")
+#: the graphs of a set of partials and their evaluation order, built once
+_ORDERS: dict[tuple, tuple[list[Node], list[Node]]] = {}
 
 
 def partial_graph(prim: Primitive, orders: tuple[int, ...]) -> Node:
@@ -215,12 +218,16 @@ def partial_values(
     """The partial derivatives ``keys`` of ``prim`` at ``args``: its graphs
     evaluated with the argument variables and ``prim`` itself at their IEEE
     values and the 0·∞ rule for the rest (as the forward mode does)."""
-    graphs = [partial_graph(prim, k) for k in keys]
+    memo = (prim.name, tuple(keys))
+    if memo not in _ORDERS:
+        graphs = [partial_graph(prim, k) for k in keys]
+        _ORDERS[memo] = (graphs, topo_order(graphs))
+    graphs, order = _ORDERS[memo]
     names = _ARGUMENTS[: prim.arity]
     root = _PARTIALS[prim.name][(0,) * prim.arity]
     known: dict[Node, float] = {var(n): a for n, a in zip(names, args)}
     known[root] = prim.fn(*args)
-    values = evaluate_all(topo_order(graphs), dict(zip(names, args)), strict=False, known=known)
+    values = evaluate_all(order, dict(zip(names, args)), strict=False, known=known)
     return {k: float(values[g]) for k, g in zip(keys, graphs)}
 
 
@@ -613,8 +620,9 @@ def table_text(result: TaylorPolynomial, file: Any = None) -> str:
 
     page = _Page(file)
     where = _where(result.point)
+    at = f" at {where}" if where else ""
     page.line(
-        f"Taylor polynomial of {shorten(result.expression)} at {where}, order {result.order}",
+        f"Taylor polynomial of {shorten(result.expression)}{at}, order {result.order}",
         style="bold",
     )
     table = _table(("term", "left"), ("coefficient", "right"), ("derivative", "right"))

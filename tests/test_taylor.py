@@ -184,6 +184,12 @@ def test_offsets_are_written_as_people_do():
     assert taylor_at("x - x", {"x": 3}, order=2).polynomial == "0"
 
 
+def test_order_zero_and_constants():
+    assert taylor_at("sin(x)*y", {"x": 1, "y": 2}, order=0).coefficients == {"1": 2 * math.sin(1)}
+    assert taylor_at("3", {}, order=2).polynomial == "3"
+    assert run("taylor", "3").stdout.splitlines()[0] == "Taylor polynomial of 3, order 2"
+
+
 def test_other_variables_stay_at_their_values_with_wrt():
     result = taylor_at("x^2*y", {"x": 1, "y": 3}, order=2, wrt="x")
     assert result.variables == ("x",)
