@@ -96,6 +96,15 @@ class Basis:
             self.pairs.append(row)
         self._into: list[list[tuple[int, int]]] | None = None
 
+    @classmethod
+    def of(cls, n: int, order: int) -> Basis:
+        """The basis of ``n`` variables to ``order``, built once."""
+        key = (n, order)
+        basis = _BASES.get(key)
+        if basis is None:
+            basis = _BASES[key] = cls(n, order)
+        return basis
+
     @property
     def into(self) -> list[list[tuple[int, int]]]:
         """into[k]: every (i, j), i not the constant, with i times j = k."""
@@ -153,6 +162,9 @@ class Basis:
             if p[k] != 0:
                 return self.degree[k]
         return self.order + 1
+
+
+_BASES: dict[tuple[int, int], Basis] = {}
 
 
 def _is_constant(p: Any) -> bool:
@@ -347,10 +359,19 @@ class _Expansion:
         self.point = point
         self.values = values
 
-    def run(self, steps: list[Node], positions: dict[str, int]) -> dict[Node, Any]:
+    def run(
+        self,
+        steps: list[Node],
+        positions: dict[str, int],
+        seeds: Mapping[Node, Any] | None = None,
+    ) -> dict[Node, Any]:
+        """The polynomial of every step (a float for a constant one);
+        ``seeds`` gives some steps' polynomials outright."""
         basis, values = self.basis, self.values
-        poly: dict[Node, Any] = {}
+        poly: dict[Node, Any] = dict(seeds or {})
         for node in steps:
+            if node in poly:
+                continue
             op = node.op
             if op == "const":
                 poly[node] = float(node.value)
@@ -411,6 +432,8 @@ class _Expansion:
                 d[0] = 0.0
                 offsets.append(d)
                 lowest.append(basis.lowest_degree(d))
+        if sum(d is not None for d in offsets) > 1:
+            return self.by_degrees(node, prim, args, centers)
         # the partials that can reach the order: i*m_a + j*m_b <= K
         ranges = [range(1) if m is None else range(basis.order // m + 1) for m in lowest]
         keys = [
@@ -442,6 +465,76 @@ class _Expansion:
                     out[k] += c * t
         return out
 
+    def by_degrees(self, node: Node, prim: Primitive, args: list[Any], centers) -> list[float]:
+        """``g(a, b)`` with both arguments varying, degree by degree from
+        the table's first partials only (mixed partials of high order swell).
+
+        With the Euler operator E (E p = d·p on the terms of degree d), the
+        chain rule gives E g = g_u(a, b)·E a + g_v(a, b)·E b, so the terms of
+        degree d of g are 1/d times those of the right-hand side, which needs
+        g_u and g_v only to degree d - 1: the partials' graphs (in u, v and
+        g itself) are expanded by this same arithmetic, truncated at d - 1.
+        Their steps that do not involve g are expanded once.
+        """
+        basis = self.basis
+        order = basis.order
+        g0 = float(self.values[node])
+        g = _constant_list(g0, basis.size)
+        if order == 0:
+            return g
+        root = partial_graph(prim, (0,) * prim.arity)
+        units = [tuple(int(q == p) for q in range(prim.arity)) for p in range(prim.arity)]
+        firsts = [partial_graph(prim, unit) for unit in units]
+        steps = topo_order(firsts)
+        names = _ARGUMENTS[: prim.arity]
+        known: dict[Node, float] = {var(n): c for n, c in zip(names, centers)}
+        known[root] = g0
+        values = evaluate_all(steps, dict(zip(names, centers)), strict=False, known=known)
+        self.check_first_partials(node, prim, centers, [values[f] for f in firsts])
+        involves_g = {root}
+        for step in steps:
+            if any(a in involves_g for a in step.args):
+                involves_g.add(step)
+        euler = [_euler(basis, a) for a in args]
+        seeds = {var(n): a for n, a in zip(names, args)}
+        try:
+            # the steps without g, once, to degree K - 1
+            lower = Basis.of(basis.n, order - 1)
+            fixed = {k: _truncate(v, lower.size) for k, v in seeds.items()}
+            fixed[root] = _truncate(g, lower.size)
+            static = _Expansion(lower, self.point, values).run(
+                [st for st in steps if st not in involves_g], {}, fixed
+            )
+            for d in range(1, order + 1):
+                below = Basis.of(basis.n, d - 1)
+                here = Basis.of(basis.n, d)
+                seeded = {k: _truncate(v, below.size) for k, v in static.items()}
+                seeded[root] = _truncate(g, below.size)
+                poly = _Expansion(below, self.point, values).run(steps, {}, seeded)
+                total = [0.0] * here.size
+                for f, e in zip(firsts, euler):
+                    if e is None:
+                        continue
+                    partial = poly[f]
+                    partial = _constant_list(partial, below.size) if _is_constant(partial) else partial
+                    product = here.mul(_pad(partial, here.size), _truncate(e, here.size))
+                    for k in range(below.size, here.size):
+                        total[k] += product[k]
+                for k in range(below.size, here.size):
+                    g[k] = total[k] / d
+        except DomainError:
+            raise self.not_analytic(
+                node, "a derivative of higher order is infinite or jumps there", centers, prim
+            ) from None
+        return g
+
+    def check_first_partials(self, node, prim, centers, partials) -> None:
+        """The first partials are finite at the point and do not jump
+        between it and the neighbouring doubles."""
+        keys = [tuple(int(q == p) for q in range(prim.arity)) for p in range(prim.arity)]
+        derivs = {k: v for k, v in zip(keys, partials)}
+        self.check_smooth(node, prim, keys, centers, derivs, [True] * prim.arity)
+
     def check_smooth(self, node, prim, keys, centers, derivs, offsets) -> None:
         """An infinite or undefined partial, or one that jumps between the
         point and its neighbouring doubles, means no Taylor polynomial."""
@@ -469,6 +562,21 @@ class _Expansion:
             f"{text} has no Taylor polynomial at {where} ({inner}: {why}); "
             "expand around a point where it is smooth"
         )
+
+
+def _euler(basis: Basis, a: Any) -> list[float] | None:
+    """E a: each term times its degree (None for a constant)."""
+    if _is_constant(a):
+        return None
+    return [c * d for c, d in zip(a, basis.degree)]
+
+
+def _truncate(p: Any, size: int) -> Any:
+    return p if _is_constant(p) else p[:size]
+
+
+def _pad(p: list[float], size: int) -> list[float]:
+    return p + [0.0] * (size - len(p))
 
 
 def _constant_list(c: float, size: int) -> list[float]:
@@ -503,7 +611,7 @@ def expand(
     in ``variables`` (others stay at their values) to total degree ``order``:
     exponent tuple -> coefficient."""
     root = program.root
-    basis = Basis(len(variables), order)
+    basis = Basis.of(len(variables), order)
     if basis.size > MAX_TERMS:
         raise UsageError(
             f"an expansion of order {order} in {len(variables)} variables has {basis.size} "
