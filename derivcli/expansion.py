@@ -4,32 +4,33 @@ The expansion of f around a point a to total degree K is computed with
 **truncated multivariate Taylor arithmetic** over the program's steps: the
 value of every step is a polynomial in the offsets ``dx = x - a_x``,
 ``dy = y - a_y``, ... cut at total degree K (a list of coefficients, one per
-monomial). Sums, differences and negations act coefficient by coefficient,
-a product is the truncated Cauchy product and a quotient its inverse (solved
-degree by degree). Every other primitive is composed from the primitive
-table itself, without a list of its own:
+monomial, by degree). Sums, differences and negations act coefficient by
+coefficient, a product is the truncated Cauchy product and a quotient its
+inverse (solved degree by degree). Every other primitive ``g(a, ...)`` is
+composed from the primitive table itself, without a list of its own, degree
+by degree from its **first partials** only: with the Euler operator E
+(E p = d·p on the terms of degree d) the chain rule gives
 
-* one argument, ``f(u0 + du)``: the univariate coefficients
-  ``f^(j)(u0)/j!``, composed with ``du`` by Horner's rule in truncated
-  arithmetic. ``f^(j)`` is the table's partial differentiated j - 1 more
-  times by the symbolic forward mode on the graph ``f(u)`` of one variable
-  (built once per primitive and order, then evaluated at u0 with the 0·∞
-  rule of every derivative evaluation);
-* two arguments, ``g(a0 + da, b0 + db)`` (``pow``, ``atan2``, ``hypot``,
-  ``xlogy``, ...): the bivariate expansion ``Σ ∂^i_a ∂^j_b g / (i! j!)
-  da^i db^j`` with the partials built the same way from ``g(u, v)``; when one
-  argument is a constant (``x^3``) only the partials in the other are used.
+    E g = g_u(a, b)·E a + g_v(a, b)·E b,
 
-No K-th derivative of the whole expression is ever built: the cost is K
-truncated products per step (one polynomial product is ~C(K + 2n, 2n)
-multiply-adds), and the symbolic work is per primitive, not per expression.
+so the terms of degree d of g are 1/d times those of the right-hand side,
+which needs the partials only to degree d - 1. The partials are the table's
+own expressions (``cos(u)`` for sin, ``out`` for exp, ``x/out`` for hypot),
+graphs in u, v and g itself, expanded by this same arithmetic. For exp this
+is the textbook recurrence; for every primitive it is the same few lines.
+
+No high-order derivative graph is ever built, of the expression or of a
+primitive (those swell: the 20th mixed partials of atan2 take minutes to
+build, its degree-by-degree expansion to order 20 takes 0.07 s).
 ``benchmarks/taylor.py`` measures it against nested symbolic derivatives.
 
-Points where the function is not analytic are errors (``DomainError``):
-an infinite or undefined derivative of a primitive there (``sqrt`` at 0), or
-a derivative that jumps (``abs`` at 0, ``floor`` at an integer): each
-primitive's derivatives are compared with their values at the neighbouring
-doubles, so the check is the same for every entry of the table.
+Points where the function is not analytic are errors (``NotAnalytic``, a
+``DomainError``): a primitive whose value or first partial is infinite or
+undefined there (``sqrt`` at 0), or jumps between the point and its
+neighbouring doubles (``abs`` at 0, ``floor`` at an integer), at any depth
+of the expansion (a problem in a partial is one in a higher derivative). An
+exact zero factor absorbs such a sub-expression, as the 0·∞ rule does in
+every chain rule.
 """
 
 from __future__ import annotations
@@ -156,13 +157,6 @@ class Basis:
             out[k] = s / b0
         return out
 
-    def lowest_degree(self, p: list[float]) -> int:
-        """The lowest degree with a nonzero coefficient (above the constant)."""
-        for k in range(1, self.size):
-            if p[k] != 0:
-                return self.degree[k]
-        return self.order + 1
-
 
 _BASES: dict[tuple[int, int], Basis] = {}
 
@@ -257,11 +251,18 @@ def _neighbours(args: tuple[float, ...], varying: tuple[bool, ...]) -> list[tupl
     return out
 
 
-def _order_words(key: tuple[int, ...]) -> str:
-    total = sum(key)
-    if total == 0:
-        return "its value"
-    return f"its derivative of order {total}"
+def _order_words(order: int) -> str:
+    return "its value" if order == 0 else f"its derivative of order {order}"
+
+
+class NotAnalytic(DomainError):
+    """No Taylor polynomial at the point: the derivative of ``order`` of a
+    primitive is infinite, undefined or jumps there (``kind``)."""
+
+    def __init__(self, message: str, order: int, kind: str) -> None:
+        super().__init__(message)
+        self.order = order
+        self.kind = kind
 
 
 # ---------------------------------------------------------------------------
@@ -382,6 +383,17 @@ class _Expansion:
                 poly[node] = x0 if p is None else basis.variable(p, x0)
                 continue
             args = [poly[a] for a in node.args]
+            poisoned = [a for a in args if type(a) is _Poisoned]
+            if poisoned:
+                # the 0·∞ rule: an exact 0 factor (or dividend) absorbs a
+                # sub-expression without a Taylor polynomial; any other use fails
+                absorbed = (op == "mul" and 0.0 in [a for a in args if _is_constant(a)]) or (
+                    op == "div" and _is_constant(args[0]) and args[0] == 0
+                )
+                if not absorbed:
+                    raise poisoned[0].error
+                poly[node] = 0.0
+                continue
             if all(_is_constant(a) for a in args):
                 poly[node] = float(values[node])
                 continue
@@ -394,10 +406,12 @@ class _Expansion:
                 out = _neg(args[0])
             elif op == "mul":
                 a, b = args
-                if _is_constant(a):
-                    out = _scale(b, a)
-                elif _is_constant(b):
-                    out = _scale(a, b)
+                if _is_constant(a) or _is_constant(b):
+                    c, p = (a, b) if _is_constant(a) else (b, a)
+                    if c == 0:  # 0·∞ = 0 for every coefficient
+                        poly[node] = 0.0
+                        continue
+                    out = _scale(p, c)
                 else:
                     out = basis.mul(a, b)
             elif op == "div":
@@ -407,63 +421,31 @@ class _Expansion:
                 else:
                     out = basis.div(_constant_list(a, basis.size) if _is_constant(a) else a, b)
             else:
-                out = self.compose(node, args)
+                try:
+                    out = self.compose(node, args)
+                except NotAnalytic as exc:
+                    poly[node] = _Poisoned(exc)
+                    continue
+                if _is_constant(out):
+                    poly[node] = out
+                    continue
             out[0] = float(values[node])  # the IEEE value, as every mode has it
             poly[node] = out
         return poly
 
-    def compose(self, node: Node, args: list[Any]) -> list[float]:
-        """A primitive of the table applied to Taylor polynomials."""
-        basis = self.basis
+    def compose(self, node: Node, args: list[Any]) -> list[float] | float:
+        """A primitive of the table applied to Taylor polynomials (an
+        argument whose terms all vanish to this order counts as constant)."""
         prim = node.prim
         if prim.arity > 2:  # pragma: no cover - the table has none
             raise UsageError(
                 f"taylor does not expand {prim.name}, which takes {prim.arity} arguments"
             )
+        args = [a if _is_constant(a) or any(a[1:]) else float(a[0]) for a in args]
+        if all(_is_constant(a) for a in args):
+            return float(self.values[node])
         centers = tuple(float(self.values[a]) for a in node.args)
-        offsets = []
-        lowest = []
-        for a in args:
-            if _is_constant(a):
-                offsets.append(None)
-                lowest.append(None)
-            else:
-                d = list(a)
-                d[0] = 0.0
-                offsets.append(d)
-                lowest.append(basis.lowest_degree(d))
-        if sum(d is not None for d in offsets) > 1:
-            return self.by_degrees(node, prim, args, centers)
-        # the partials that can reach the order: i*m_a + j*m_b <= K
-        ranges = [range(1) if m is None else range(basis.order // m + 1) for m in lowest]
-        keys = [
-            k
-            for k in itertools.product(*ranges)
-            if sum(e * (m or 0) for e, m in zip(k, lowest)) <= basis.order
-        ]
-        derivs = partial_values(prim, keys, centers)
-        self.check_smooth(node, prim, keys, centers, derivs, offsets)
-        powers = [
-            None if d is None else _powers(basis, d, max(k[p] for k in keys))
-            for p, d in enumerate(offsets)
-        ]
-        out = [0.0] * basis.size
-        for key in keys:
-            c = derivs[key]
-            if c == 0:
-                continue
-            c /= _factorials(key)
-            moving = [powers[p][e] for p, e in enumerate(key) if e]
-            if not moving:
-                out[0] += c
-                continue
-            term = moving[0]
-            for other in moving[1:]:
-                term = basis.mul(term, other)
-            for k, t in enumerate(term):
-                if t != 0:
-                    out[k] += c * t
-        return out
+        return self.by_degrees(node, prim, args, centers)
 
     def by_degrees(self, node: Node, prim: Primitive, args: list[Any], centers) -> list[float]:
         """``g(a, b)`` with both arguments varying, degree by degree from
@@ -483,19 +465,27 @@ class _Expansion:
         if order == 0:
             return g
         root = partial_graph(prim, (0,) * prim.arity)
-        units = [tuple(int(q == p) for q in range(prim.arity)) for p in range(prim.arity)]
+        # the first partials in the varying arguments only (pow's partial in
+        # a constant exponent, log(a), need not exist)
+        varying = [p for p, a in enumerate(args) if not _is_constant(a)]
+        units = [tuple(int(q == p) for q in range(prim.arity)) for p in varying]
         firsts = [partial_graph(prim, unit) for unit in units]
         steps = topo_order(firsts)
         names = _ARGUMENTS[: prim.arity]
         known: dict[Node, float] = {var(n): c for n, c in zip(names, centers)}
         known[root] = g0
         values = evaluate_all(steps, dict(zip(names, centers)), strict=False, known=known)
-        self.check_first_partials(node, prim, centers, [values[f] for f in firsts])
+        zero = (0,) * prim.arity
+        derivs = {zero: g0, **{u: values[f] for u, f in zip(units, firsts)}}
+        self.check_smooth(
+            node, prim, [zero, *units], centers, derivs,
+            [None if _is_constant(a) else a for a in args],
+        )  # fmt: skip
         involves_g = {root}
         for step in steps:
             if any(a in involves_g for a in step.args):
                 involves_g.add(step)
-        euler = [_euler(basis, a) for a in args]
+        euler = [_euler(basis, args[p]) for p in varying]
         seeds = {var(n): a for n, a in zip(names, args)}
         try:
             # the steps without g, once, to degree K - 1
@@ -516,52 +506,64 @@ class _Expansion:
                     if e is None:
                         continue
                     partial = poly[f]
-                    partial = _constant_list(partial, below.size) if _is_constant(partial) else partial
+                    if type(partial) is _Poisoned:
+                        raise partial.error
+                    partial = (
+                        _constant_list(partial, below.size) if _is_constant(partial) else partial
+                    )
                     product = here.mul(_pad(partial, here.size), _truncate(e, here.size))
                     for k in range(below.size, here.size):
                         total[k] += product[k]
                 for k in range(below.size, here.size):
                     g[k] = total[k] / d
-        except DomainError:
-            raise self.not_analytic(
-                node, "a derivative of higher order is infinite or jumps there", centers, prim
-            ) from None
+        except NotAnalytic as exc:  # in a partial: a derivative one order higher
+            raise self.not_analytic(node, exc.kind, exc.order + 1, centers, prim) from None
         return g
-
-    def check_first_partials(self, node, prim, centers, partials) -> None:
-        """The first partials are finite at the point and do not jump
-        between it and the neighbouring doubles."""
-        keys = [tuple(int(q == p) for q in range(prim.arity)) for p in range(prim.arity)]
-        derivs = {k: v for k, v in zip(keys, partials)}
-        self.check_smooth(node, prim, keys, centers, derivs, [True] * prim.arity)
 
     def check_smooth(self, node, prim, keys, centers, derivs, offsets) -> None:
         """An infinite or undefined partial, or one that jumps between the
         point and its neighbouring doubles, means no Taylor polynomial."""
         for key in keys:
             if not math.isfinite(derivs[key]):
-                what = "infinite" if derivs[key] == derivs[key] else "undefined"
-                raise self.not_analytic(node, f"{_order_words(key)} is {what} there", centers, prim)
+                kind = "is infinite" if derivs[key] == derivs[key] else "is undefined"
+                raise self.not_analytic(node, kind, sum(key), centers, prim)
         varying = tuple(d is not None for d in offsets)
         for moved in _neighbours(centers, varying):
             near = partial_values(prim, keys, moved)
             for key in keys:
                 a, b = derivs[key], near[key]
-                if not math.isfinite(b) or abs(a - b) > JUMP_TOLERANCE * max(1.0, abs(a), abs(b)):
-                    raise self.not_analytic(node, f"{_order_words(key)} jumps there", centers, prim)
+                if not math.isfinite(b):  # the edge of its domain (x^2.5 at 0)
+                    raise self.not_analytic(
+                        node, "is undefined on one side", sum(key), centers, prim
+                    )
+                if abs(a - b) > JUMP_TOLERANCE * max(1.0, abs(a), abs(b)):
+                    raise self.not_analytic(node, "jumps", sum(key), centers, prim)
 
-    def not_analytic(self, node: Node, why: str, centers, prim) -> DomainError:
+    def not_analytic(self, node: Node, kind: str, order: int, centers, prim) -> NotAnalytic:
         names = variables_of(node)
         where = ", ".join(f"{n} = {text_number(self.point[n])}" for n in names if n in self.point)
+        at = f" at {where}" if where else ""
         text = shorten(str(node))
         if prim.arity == 1:
             inner = f"{prim.name} at {text_number(centers[0])}"
         else:
             inner = f"{prim.name} at ({', '.join(text_number(c) for c in centers)})"
-        return DomainError(
-            f"{text} has no Taylor polynomial at {where} ({inner}: {why}); "
-            "expand around a point where it is smooth"
+        return NotAnalytic(
+            f"{text} has no Taylor polynomial{at} ({inner}: {_order_words(order)} {kind} "
+            "there); expand around a point where it is smooth",
+            order,
+            kind,
         )
+
+
+class _Poisoned:
+    """A step without a Taylor polynomial: fails where it is used, unless
+    an exact zero factor absorbs it (0·∞)."""
+
+    __slots__ = ("error",)
+
+    def __init__(self, error: NotAnalytic) -> None:
+        self.error = error
 
 
 def _euler(basis: Basis, a: Any) -> list[float] | None:
@@ -572,7 +574,7 @@ def _euler(basis: Basis, a: Any) -> list[float] | None:
 
 
 def _truncate(p: Any, size: int) -> Any:
-    return p if _is_constant(p) else p[:size]
+    return p if _is_constant(p) or type(p) is _Poisoned else p[:size]
 
 
 def _pad(p: list[float], size: int) -> list[float]:
@@ -582,14 +584,6 @@ def _pad(p: list[float], size: int) -> list[float]:
 def _constant_list(c: float, size: int) -> list[float]:
     out = [0.0] * size
     out[0] = c
-    return out
-
-
-def _powers(basis: Basis, d: list[float], top: int) -> list[list[float] | None]:
-    """d^0 (unused), d^1, ..., d^top, truncated."""
-    out: list[list[float] | None] = [None, d]
-    for _ in range(2, top + 1):
-        out.append(basis.mul(out[-1], d))
     return out
 
 
@@ -621,6 +615,8 @@ def expand(
     values = evaluate_all(program.steps, point)  # strict: domain errors name the node
     positions = {n: i for i, n in enumerate(variables)}
     poly = _Expansion(basis, point, values).run(program.steps, positions)[root]
+    if type(poly) is _Poisoned:
+        raise poly.error
     if _is_constant(poly):
         poly = _constant_list(poly, basis.size)
     return dict(zip(basis.monomials, poly))

@@ -212,7 +212,9 @@ def test_the_remainder_estimate_is_the_first_omitted_terms():
     "text, point, why",
     [
         ("sqrt(x)", {"x": 0.0}, "derivative of order 1 is infinite"),
-        ("x^2.5", {"x": 0.0}, "derivative of order 3 is infinite"),
+        ("x^2.5", {"x": 0.0}, "value is undefined on one side"),
+        ("hypot(x, y)", {"x": 0.0, "y": 0.0}, "derivative of order 1 jumps"),
+        ("log(x)^2", {"x": 0.0}, "log of zero"),
         ("abs(x)", {"x": 0.0}, "derivative of order 1 jumps"),
         ("sign(x)", {"x": 0.0}, "value jumps"),
         ("relu(x - 1)", {"x": 1.0}, "derivative of order 1 jumps"),
@@ -228,7 +230,7 @@ def test_the_remainder_estimate_is_the_first_omitted_terms():
     ],
 )
 def test_no_taylor_polynomial_where_f_is_not_smooth(text, point, why):
-    with pytest.raises(DomainError, match="has no Taylor polynomial") as info:
+    with pytest.raises(DomainError) as info:
         taylor_at(text, point, order=3)
     assert why in str(info.value)
 
@@ -308,3 +310,24 @@ def test_the_api_returns_the_coefficients():
         derivcli.taylor("x", x=1, order=MAX_ORDER + 1)
     with pytest.raises(UsageError, match="order"):
         derivcli.taylor("x", x=1, order=2.5)
+
+
+def test_a_zero_factor_absorbs_a_sub_expression_without_taylor_polynomial():
+    # the 0·∞ rule, as in every chain rule: 0*sqrt(x) is 0 at 0
+    assert taylor_at("0*sqrt(x) + x", {"x": 0.0}, order=3).polynomial == "x"
+
+
+def test_high_orders_without_swelling():
+    """Order 25 of tan and order 12 of atan2 in two variables: each
+    primitive is expanded degree by degree from its first partials."""
+    expr, (x,) = sympy_expr("tan(x)", ("x",))
+    series = sympy.series(expr, x, 0, 26).removeO()
+    result = taylor_at("tan(x)", {"x": 0.0}, order=25)
+    for k in range(26):
+        assert close(result.terms[(k,)], float(series.coeff(x, k)), 1e-12)
+    # atan2(y, x) = atan(y/x) for x > 0: the same coefficients by two routes
+    a = taylor_at("atan2(y, x)", {"x": 1.0, "y": 0.5}, order=12)
+    b = taylor_at("atan(y/x)", {"x": 1.0, "y": 0.5}, order=12)
+    assert a.variables == ("y", "x") and b.variables == ("y", "x")
+    for m, c in b.terms.items():
+        assert close(a.terms[m], c, 1e-10), m
