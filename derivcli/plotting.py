@@ -314,13 +314,16 @@ def _segments(xs: list[float], curve: Curve) -> list[tuple[list[float], list[flo
 
 
 #: how each curve is drawn on a terminal: told apart without colors too
-_MARKERS = {"f": "hd", "f'": "*", "f''": "+", "f'''": "="}
+_MARKERS = ["hd", "*", "+", "=", "~", "^", "#", "%", "&", "@", "$"]
 
 
 def _terminal_marker(label: str) -> str:
     if label.startswith("Taylor"):
         return "."
-    return _MARKERS.get(label, "~")
+    for k, marker in enumerate(_MARKERS):
+        if label == _label(k):
+            return marker
+    return "~"  # pragma: no cover - the orders stop at MAX_PLOT_ORDER
 
 
 def terminal_text(data: PlotData, width: int = 80, height: int = 20, color: bool = False) -> str:
