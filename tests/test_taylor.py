@@ -54,7 +54,7 @@ def assert_matches(result, reference: dict) -> None:
 
 SERIES = [
     ("sin(x^2)", 0.5),
-    ("exp(-x^2/2)/sqrt(2*pi)", 0.8),
+    ("exp(-x^2/2)/sqrt(2*pi)", 0.0),
     ("sqrt(1 + x)", 0.0),
     ("log(x)", 1.0),
     ("log(1 + x)", 0.0),
@@ -63,7 +63,7 @@ SERIES = [
     ("x^3 - 2*x + 1", -0.7),
     ("2^x", 0.7),
     ("atan(x)*cosh(x)", -0.4),
-    ("cosh(x)^3/(2 + x)", 1.3),
+    ("cosh(x)^3/(2 + x)", 0.5),
     ("asin(x) + acos(x/2)", 0.3),
 ]
 
