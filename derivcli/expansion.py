@@ -417,7 +417,14 @@ class _Expansion:
             elif op == "div":
                 a, b = args
                 if _is_constant(b):
-                    out = [x / b if x != 0 else 0.0 for x in a]
+                    ieee_div = PRIMITIVES["div"].fn
+                    out = [ieee_div(x, b) if x != 0 else 0.0 for x in a]
+                elif b[0] == 0:  # a pole (or 0/0, absorbed in the values): no polynomial
+                    centers = (float(values[node.args[0]]), 0.0)
+                    poly[node] = _Poisoned(
+                        self.not_analytic(node, "is infinite", 0, centers, node.prim)
+                    )
+                    continue
                 else:
                     out = basis.div(_constant_list(a, basis.size) if _is_constant(a) else a, b)
             else:
