@@ -11,9 +11,10 @@ import math
 import pytest
 import sympy
 from clirun import run, strict_json
-from hypothesis import given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from oracle import CASES, _zero_jumps, close, sympy_expr
+from test_property import COORD, EXPRESSIONS
 
 import derivcli
 from derivcli.errors import DomainError, UsageError
@@ -331,3 +332,30 @@ def test_high_orders_without_swelling():
     assert a.variables == ("y", "x") and b.variables == ("y", "x")
     for m, c in b.terms.items():
         assert close(a.terms[m], c, 1e-10), m
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(EXPRESSIONS, COORD, COORD, COORD)
+def test_order_two_is_the_gradient_and_the_hessian(text, x, y, z):
+    """On random expressions: the Taylor coefficients of order 1 and 2 are
+    the gradient and half the Hessian of the reverse mode (order 3 too, so
+    that the composition runs deeper than the Hessian)."""
+    graph = parse(text)
+    point = {"x": x, "y": y, "z": z}
+    names = ("x", "y", "z")
+    try:
+        result = taylor_at(graph, point, order=3, wrt=names)
+    except DomainError:  # a kink or a domain edge at the point: no polynomial
+        assume(False)
+    h = derivcli.hessian(graph, point, wrt=names)
+    assume(
+        all(math.isfinite(v) and abs(v) < 1e8 for row in h.hessian.values() for v in row.values())
+    )
+    c = result.coefficients
+    assert close(c["1"], h.value, 1e-12)
+    for a in names:
+        assert close(c[a], h.gradient[a], 1e-9)
+        for b in names:
+            key = monomial_key(tuple(int(a == n) + int(b == n) for n in names), names)
+            expected = h.hessian[a][b] * (0.5 if a == b else 1.0)
+            assert close(c[key], expected, 1e-9), (key, c[key], expected)
