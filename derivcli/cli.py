@@ -735,7 +735,7 @@ def functions_command(fmt: str) -> None:
     default=None,
     metavar="R",
     help="Also estimate the remainder on the box |x - a| <= R: the size of the first "
-    "omitted term (order K + 1).",
+    "omitted terms (orders K + 1 and K + 2, the larger).",
 )
 @click.option(
     "--format",
