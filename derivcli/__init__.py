@@ -60,6 +60,8 @@ __all__ = [
     "jacobian",
     "jvp",
     "parse",
+    "plot",
+    "taylor",
     "vjp",
 ]
 __version__ = "0.1.0"
@@ -271,6 +273,83 @@ def diff(expression: str | Graph, wrt: str | list[str], *, order: int | None = N
         return derivative_of(expression, wrt, order=order).derivative
     except DerivError as exc:
         raise _in_python_words(exc) from None
+
+
+def taylor(
+    expression: str | Graph,
+    at: Mapping[str, float] | None = None,
+    *,
+    order: int = 2,
+    wrt: str | list[str] | None = None,
+    radius: float | None = None,
+    **variables: float,
+):
+    """The Taylor polynomial of ``expression`` around ``at`` to total degree
+    ``order``, in the variables ``wrt`` (default: all; the others stay at
+    their values).
+
+    Returns a :class:`~derivcli.expansion.TaylorPolynomial`: ``.coefficients``
+    maps monomials of the offsets to coefficients (``"1"``, ``"x"``,
+    ``"x^2*y"``, ... for powers of ``x - a_x``, ``y - a_y``), ``.derivatives``
+    the partial derivatives themselves, ``.terms`` the same keyed by exponent
+    tuples, ``.polynomial`` the text (it parses back), ``.latex``; calling it
+    evaluates the polynomial. ``radius`` adds ``.remainder_estimate``:
+
+    >>> import derivcli
+    >>> derivcli.taylor("exp(x)*sin(y)", at={"x": 0, "y": 0}, order=3).polynomial
+    'y + x*y + 0.5*x^2*y - 0.16666666666666666*y^3'
+    >>> derivcli.taylor("log(x)", at={"x": 1}, order=3).coefficients
+    {'1': 0.0, 'x': 1.0, 'x^2': -0.5, 'x^3': 0.3333333333333333}
+    """
+    from .expansion import taylor_at
+
+    _check_arguments("taylor", expression, wrt)
+    return _call(
+        "taylor",
+        lambda point, _: taylor_at(expression, point, order=order, wrt=wrt, radius=radius),
+        at,
+        variables,
+    )
+
+
+def plot(
+    expression: str | Graph,
+    wrt: str | None = None,
+    *,
+    start: float = -5.0,
+    stop: float = 5.0,
+    order: int = 1,
+    taylor: int | None = None,
+    at: Mapping[str, float] | None = None,
+    points: int | None = None,
+    output: str | None = None,
+    **variables: float,
+):
+    """f and its derivatives of order 1 to ``order`` (and, with ``taylor=N``,
+    its Taylor polynomial of order N around ``at[wrt]``) over
+    [``start``, ``stop``] of the variable ``wrt``; the other variables stay
+    at their values in ``at``. Returns the matplotlib figure (matplotlib is
+    the optional extra ``derivcli[plot]``); ``output`` also saves it
+    (``.svg``, ``.png``, ``.pdf``). Where f is undefined the curves have gaps."""
+    from .plotting import plot_figure
+
+    _check_arguments("plot", expression, wrt)
+    return _call(
+        "plot",
+        lambda point, _: plot_figure(
+            expression,
+            wrt=wrt,
+            start=start,
+            stop=stop,
+            order=order,
+            taylor=taylor,
+            point=point,
+            points=points,
+            output=output,
+        ),
+        at,
+        variables,
+    )
 
 
 def parse(expression: str) -> Graph:
