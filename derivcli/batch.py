@@ -117,6 +117,15 @@ def _evaluate(order, columns: Mapping[str, object], exact: bool, known=None) -> 
     return values
 
 
+def evaluate_columns(steps, columns: Mapping[str, object], n: int) -> dict:
+    """Every node of ``steps`` (a topological order) on whole columns, NaN
+    where a node is undefined: ``n`` float64 values per node (constants
+    broadcast). The batch evaluator of ``derivcli plot``."""
+    with np.errstate(all="ignore"):
+        values = _evaluate(steps, columns, exact=False)
+    return {k: np.broadcast_to(np.asarray(v, dtype=np.float64), (n,)) for k, v in values.items()}
+
+
 def _nonfinite(v, n: int) -> np.ndarray | None:
     """The rows where ``v`` (an array or a float) is not finite, or None."""
     if type(v) is float:

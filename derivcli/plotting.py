@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import ModeUnavailable, UsageError
-from .graph import Node, Program, evaluate_all
+from .graph import Node, Program
 from .numbers import shorten, text_number
 
 #: the highest derivative order plotted
@@ -42,19 +42,18 @@ def _evaluate_on_grid(
     """Every output of ``program`` at each x of ``xs`` (the other variables
     at ``fixed``): one list per output, NaN where it is undefined.
 
-    The one place where the grid is evaluated: a loop over the points with
-    the float evaluation of ``graph.evaluate_all`` (a batch evaluator can
-    replace it without touching the rest).
+    The one place where the grid is evaluated: the batch evaluator (numpy
+    columns through the program's steps, ``batch.evaluate_columns``).
     """
-    steps = program.steps
-    columns: list[list[float]] = [[] for _ in program.outputs]
-    point = dict(fixed)
-    for x in xs:
-        point[variable] = x
-        values = evaluate_all(steps, point, strict=False)
-        for column, output in zip(columns, program.outputs):
-            column.append(float(values[output].real))
-    return columns
+    import numpy as np
+
+    from .batch import evaluate_columns
+
+    n = len(xs)
+    columns = {name: np.full(n, float(value)) for name, value in fixed.items()}
+    columns[variable] = np.asarray(xs, dtype=np.float64)
+    values = evaluate_columns(program.steps, columns, n)
+    return [values[output].tolist() for output in program.outputs]
 
 
 @dataclass

@@ -489,7 +489,7 @@ def _root_domain(x: float, n: float) -> str | None:
 
 def _sin_pole(name: str) -> Callable[[float], str | None]:
     def domain(a: float) -> str | None:
-        return f"{name} at a multiple of pi (a pole)" if math.sin(a) == 0 else None
+        return f"{name} at a multiple of pi (a pole)" if _guarded(math.sin)(a) == 0 else None
 
     return domain
 

@@ -187,6 +187,29 @@ def _atanh(a):
     return np.arctanh(a)
 
 
+def _secant_root(a):
+    m = np.abs(a)
+    return np.sqrt(m - 1.0) * np.sqrt(m + 1.0)  # nan where |a| < 1
+
+
+def _asec(a):
+    angle = np.arctan2(_secant_root(a), 1.0)
+    return np.where(a > 0, angle, np.pi - angle)
+
+
+def _acsc(a):
+    return np.copysign(np.arctan2(1.0, _secant_root(a)), a)
+
+
+def _acot(a):
+    a = np.asarray(a, dtype=F64)
+    big = np.abs(a) >= 1
+    with np.errstate(divide="ignore"):
+        outer = np.arctan(np.true_divide(1.0, np.where(big, a, 1.0)))
+    inner = np.copysign(np.pi / 2, a) - np.arctan(a)
+    return np.where(a == 0, np.pi / 2, np.where(big, outer, inner))
+
+
 def _guard(f):
     """A numpy function whose invalid result is nan (the float fn's
     ValueError): numpy already returns nan there."""
@@ -225,6 +248,9 @@ COLUMNS: dict[str, Callable[..., np.ndarray]] = {
     "asinh": np.arcsinh,
     "acosh": np.arccosh,
     "atanh": _atanh,
+    "asec": _asec,
+    "acsc": _acsc,
+    "acot": _acot,
     "atan2": np.arctan2,
     "hypot": np.hypot,
     "root": _root,

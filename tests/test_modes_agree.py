@@ -5,6 +5,7 @@ the points where the 0·∞ rule and the limits of pow decide the answer
 from __future__ import annotations
 
 import math
+import re
 
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
@@ -35,6 +36,16 @@ def _combine(children):
 EXPRESSIONS = st.recursive(LEAVES, _combine, max_leaves=8)
 EDGE = st.sampled_from([0.0, 1.0, -1.0, 0.5, 2.0, 1e-8])
 MODES = ("forward", "dual", "reverse")
+
+
+def _warning_words(warnings: list[str]) -> list[str]:
+    """The warnings with a non-finite derivative's value left out: like the
+    numbers (``_same``), Infinity or NaN past an infinite partial depends on
+    the order of the chain rule's products."""
+    return [
+        re.sub(r"is (-?Infinity|NaN) at this point", "is not finite at this point", w)
+        for w in warnings
+    ]
 
 
 def _same(a: float, b: float) -> bool:
@@ -91,4 +102,4 @@ def test_exact_gradients_agree_at_edge_points(text, x, y):
     for mode, result in results.items():
         for a in ("x", "y"):
             assert _same(result.gradient[a], first.gradient[a]), (mode, a, result.gradient)
-        assert result.warnings == first.warnings, mode
+        assert _warning_words(result.warnings) == _warning_words(first.warnings), mode
