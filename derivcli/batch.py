@@ -185,6 +185,34 @@ def _mark_partials(order, values: dict, wrt, bad: np.ndarray, n: int, exact: boo
                     bad |= rows
 
 
+def _kink_rows(kink, cols: list, n: int) -> np.ndarray:
+    """The rows where ``kink.where`` holds: numpy for the common predicates
+    of the table (an argument at 0, at an integer, a tie), else the float
+    predicate row by row."""
+    from . import primitives as prims
+
+    cols = [np.broadcast_to(np.asarray(c, dtype=np.float64), (n,)) for c in cols]
+    with np.errstate(all="ignore"):
+        if kink.where is prims._at_zero:
+            return cols[0] == 0
+        if kink.where is prims._is_integer:
+            return np.isfinite(cols[0]) & (cols[0] == np.floor(cols[0]))
+        if len(cols) == 2 and kink.where.__qualname__.startswith("_extremum_kink"):
+            return cols[0] == cols[1]
+    return np.frompyfunc(kink.where, len(cols), 1)(*cols).astype(bool)
+
+
+def _mark_kinks(order, values: dict, wrt, bad: np.ndarray, n: int) -> None:
+    """Rows where an operation that depends on ``wrt`` sits on a kink of the
+    table (``Kink.where``): computed again one by one, so that they carry the
+    single-point result's kink warnings and one-sided derivatives."""
+    active = _active(order, wrt)
+    for node in order:
+        kink = node.args and node in active and node.prim.kink
+        if kink:
+            bad |= _kink_rows(kink, [values[a] for a in node.args], n)
+
+
 # Row masks are True (every row), False (no row) or a boolean array: the
 # common cases (every row alike) cost no array operation.
 
@@ -329,6 +357,7 @@ def _full(v, n: int) -> np.ndarray:
 def _gradient_reverse(program, columns, wrt, n, exact, bad):
     values = _evaluate(program.steps, columns, exact)
     _mark_values(program.steps, values, bad, n)
+    _mark_kinks(program.steps, values, wrt, bad, n)
     grads = backward(program.steps, values, {program.root: 1.0}, wrt, n, exact, bad)
     return values, grads
 
@@ -366,6 +395,7 @@ def _compute(kind: str, mode: str, program: Program, columns, wrt, n: int, exact
     values = _evaluate(steps, columns, exact)
     _mark_values(steps, values, bad, n)
     _mark_partials(steps, values, wrt, bad, n, exact)
+    _mark_kinks(steps, values, wrt, bad, n)
     known = _known(program, values, columns, wrt)
     if kind == "jacobian":
         outs = [values[o] for o in program.outputs]
@@ -458,6 +488,7 @@ def _compute_tensorflow(kind: str, program: Program, columns, wrt, n: int, exact
     values = _evaluate(steps, columns, exact)
     _mark_values(steps, values, bad, n)
     _mark_partials(steps, values, wrt, bad, n, exact)
+    _mark_kinks(steps, values, wrt, bad, n)
     if kind == "hessian":
         known = _known(program, values, columns, wrt)
         _mark_second(program, wrt, columns, known, bad, n, exact)
