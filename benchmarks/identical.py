@@ -89,7 +89,9 @@ def cases() -> list[list[str]]:
         x, y = edges[i % 6], edges[(i // 6) % 6]
         p = f"x={x!r},y={y!r}"
         for mode in ("reverse", "forward", "dual"):
-            runs.append(["grad", text, "--at", p, "--wrt", "x,y", "--mode", mode, "--format", "json"])
+            runs.append(
+                ["grad", text, "--at", p, "--wrt", "x,y", "--mode", mode, "--format", "json"]
+            )
             runs.append(
                 ["hessian", text, "--at", p, "--wrt", "x,y", "--mode", mode, "--format", "json"]
             )

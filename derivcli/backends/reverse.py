@@ -21,6 +21,7 @@ from ..dual import Dual
 from ..graph import Graph, evaluate_all, topo_order, var
 from ..results import Gradient, Hessian, Jacobian
 from . import (
+    Diagnosis,
     backward,
     gradient_program,
     gradient_result,
@@ -43,11 +44,31 @@ COST_NOTES = {
 
 def gradient(graph: Graph, point: dict, wrt: tuple[str, ...], **options) -> Gradient:
     order = graph.steps
-    values = evaluate_all(order, point)  # strict: domain errors name the node
-    grads = backward(order, values, graph.root, wrt, 1.0)
+    tape = graph.tape
+    numbers = tape.evaluate(point)
+    grads = diagnosis = None
+    if numbers is None:
+        values = evaluate_all(order, point)  # strict: domain errors name the node
+    else:
+        values = dict(zip(order, numbers))
+        position = tape.position
+        active = tape.active(position[v] for v in map(var, wrt) if v in position)
+        grads = tape.backward(numbers, {position[graph.root]: 1.0}, wrt, active)
+        if grads is not None and tape.clean(numbers, active):
+            diagnosis = Diagnosis()  # nothing infinite, nothing overflows
+    if grads is None:  # not plain floats: the general sweep
+        grads = backward(order, values, graph.root, wrt, 1.0)
     grad = dict(zip(wrt, (float(g) for g in grads)))
     return gradient_result(
-        NAME, graph, point, wrt, values[graph.root], grad, evaluations=2, trace=(order, values)
+        NAME,
+        graph,
+        point,
+        wrt,
+        values[graph.root],
+        grad,
+        evaluations=2,
+        trace=(order, values),
+        diagnosis=diagnosis,
     )
 
 
