@@ -468,6 +468,24 @@ class Tape:
                 flags[i] = 1
         return flags
 
+    def reach(self, start: int) -> list[int]:
+        """The step numbers ``start`` depends on (itself included), increasing:
+        its own sub-graph, for :meth:`backward`'s ``steps``."""
+        code, first, second, extra = self.code, self.first, self.second, self.extra
+        seen = bytearray(len(code))
+        seen[start] = 1
+        stack = [start]
+        while stack:
+            i = stack.pop()
+            c = code[i]
+            if c == CONST or c == VAR:
+                continue
+            for j in extra[i][1] if c == CALL else (first[i], second[i]):
+                if j >= 0 and not seen[j]:
+                    seen[j] = 1
+                    stack.append(j)
+        return [i for i in range(start + 1) if seen[i]]
+
     def clean(self, values: list[float], active: bytearray) -> bool:
         """Whether ``backends.diagnose`` has nothing to report: every value
         finite (``values`` from a strict :meth:`evaluate`) and every step

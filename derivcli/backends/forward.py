@@ -20,6 +20,8 @@ operation.
 
 from __future__ import annotations
 
+from contextlib import nullcontext
+
 from ..graph import Graph, Node, const, evaluate_all, topo_order, var
 from ..printing import postorder
 from ..results import Gradient, Hessian, Jacobian
@@ -91,7 +93,8 @@ def tangents(
     times, plus = (mul, add) if simplified else (plain_mul, plain_add)
     folded = fold_constants(order) if simplified else {}
     x_dot: dict[Node, Node] = dict(seeds)
-    with scope(order, slack, sum_slack):  # the simplifier's costs are counted within this graph
+    # the simplifier's costs are counted within this graph (``plain`` has none)
+    with scope(order, slack, sum_slack) if simplified else nullcontext():
         for node in order:
             if not node.args:
                 continue
@@ -110,6 +113,35 @@ def tangents(
             if tangent is not None and tangent is not ZERO:
                 x_dot[node] = tangent
     return x_dot
+
+
+def first_derivatives(root: Node, names: tuple[str, ...]) -> list[Node]:
+    """``[derivative(root, name, simplified=False) for name in names]``
+    (the same graphs, built node for node in the same order), with one
+    ``postorder`` of ``root`` shared by every variable and each pass run
+    only over the steps that depend on its variable."""
+    order = postorder(root)
+    position = {node: i for i, node in enumerate(order)}
+    parents: dict[Node, list[Node]] = {}
+    for node in order:
+        for a in node.args:
+            parents.setdefault(a, []).append(node)
+    graphs = []
+    for name in names:
+        x = var(name)
+        if x not in position:
+            graphs.append(ZERO)
+            continue
+        reached = {x}
+        stack = [x]
+        while stack:
+            for parent in parents.get(stack.pop(), ()):
+                if parent not in reached:
+                    reached.add(parent)
+                    stack.append(parent)
+        steps = sorted(reached, key=position.__getitem__)
+        graphs.append(tangents(steps, {x: ONE}, simplified=False).get(root, ZERO))
+    return graphs
 
 
 def derivative_of_order(root: Node, names: list[str]) -> Node:
@@ -135,9 +167,7 @@ def _first_derivatives(graph: Graph, wrt: tuple[str, ...]) -> tuple[list[Node], 
     """The derivative graph by each variable of ``wrt``, and the passes it took
     (a variable the expression does not contain costs none)."""
     present = set(graph.variables)
-    graphs = [
-        derivative(graph.root, name, simplified=False) if name in present else ZERO for name in wrt
-    ]
+    graphs = first_derivatives(graph.root, wrt)
     return graphs, sum(1 for name in wrt if name in present)
 
 

@@ -18,7 +18,7 @@ infinite partial they are not the forward mode's chain rule.)
 from __future__ import annotations
 
 from ..dual import Dual
-from ..graph import Graph, evaluate_all, topo_order, var
+from ..graph import Graph, Tape, evaluate_all, topo_order, var
 from ..results import Gradient, Hessian, Jacobian
 from . import (
     Diagnosis,
@@ -73,13 +73,10 @@ def gradient(graph: Graph, point: dict, wrt: tuple[str, ...], **options) -> Grad
 
 
 def hessian(graph: Graph, point: dict, wrt: tuple[str, ...], **options) -> Hessian:
-    from .forward import ZERO, derivative
+    from .forward import first_derivatives
 
     first = gradient(graph, point, wrt)
-    present = set(graph.variables)
-    firsts = [
-        derivative(graph.root, name, simplified=False) if name in present else ZERO for name in wrt
-    ]
+    firsts = first_derivatives(graph.root, wrt)
     order = topo_order(firsts)
     # the expression's nodes at their values, the derivative graphs' products
     # and quotients with the 0·∞ rule (as the numeric sweep applies it)
@@ -89,10 +86,17 @@ def hessian(graph: Graph, point: dict, wrt: tuple[str, ...], **options) -> Hessi
             known[var(name)] = point[name]
     values = evaluate_all(order, {}, strict=False, known=known)
     # the Hessian is the Jacobian of the gradient: one backward pass per row
-    # (the upper half, mirrored)
+    # (the upper half, mirrored), each over its own gradient graph only
+    tape = Tape(order)
+    numbers = [values[node] for node in order]
+    position = tape.position
+    active = tape.active(position[v] for v in map(var, wrt) if v in position)
     rows: dict[str, dict[str, float]] = {name: {} for name in wrt}
     for i, (name, g) in enumerate(zip(wrt, firsts)):
-        row = backward(order, values, g, wrt, 1.0)
+        at = position[g]
+        row = tape.backward(numbers, {at: 1.0}, wrt, active, tape.reach(at))
+        if row is None:  # an infinite or NaN partial: the general sweep
+            row = backward(order, values, g, wrt, 1.0)
         for j in range(i, len(wrt)):
             rows[name][wrt[j]] = rows[wrt[j]][name] = float(row[j])
     rows = {a: {b: rows[a][b] for b in wrt} for a in wrt}
