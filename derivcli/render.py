@@ -7,7 +7,6 @@ printed.
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import re
@@ -86,6 +85,8 @@ def to_csv(result: Any) -> str:
     if isinstance(result, Comparison):
         return comparison_to_csv(result)
     buffer = io.StringIO()
+    import csv  # only for --format csv
+
     writer = csv.writer(buffer, lineterminator="\n")
     _renderer(_CSV, result)(result, writer)
     return buffer.getvalue()
@@ -724,6 +725,8 @@ def comparison_to_csv(result: Comparison) -> str:
     """CSV: one row per mode and entry (the value, then each derivative);
     ``wrt`` is ``x`` for a gradient entry and ``x.y`` for a Hessian entry."""
     buffer = io.StringIO()
+    import csv  # only for --format csv
+
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(
         [
