@@ -106,9 +106,7 @@ def bench_startup(runs: int = RUNS) -> None:
     )
     print(f"start-up ({runs} alternating runs; python -c pass: {t['python'] * 1e3:.1f} ms)")
     ratio_line("grad --format json", t["json"], t["click+lark"], "import click, lark", 0.9)
-    ratio_line(
-        "grad (table)", t["table"], t["click+lark+rich"], "import click, lark, rich", 1.0
-    )
+    ratio_line("grad (table)", t["table"], t["click+lark+rich"], "import click, lark, rich", 1.0)
     # where derivcli's start-up goes (in-process, after the imports)
     code = (
         "import time; t0 = time.perf_counter(); import derivcli.cli; t1 = time.perf_counter();"
@@ -134,7 +132,9 @@ def _torch_gradient(text: str, point: dict[str, float]) -> Callable[[], object]:
     source = text.replace("^", "**")
 
     def run() -> object:
-        leaves = {k: torch.tensor(v, dtype=torch.float64, requires_grad=True) for k, v in point.items()}
+        leaves = {
+            k: torch.tensor(v, dtype=torch.float64, requires_grad=True) for k, v in point.items()
+        }
         y = eval(compile(source, "<text>", "eval"), {"__builtins__": {}}, leaves)  # noqa: S307 - the benchmark's own text
         y.backward()
         return [leaves[k].grad for k in point]
@@ -225,7 +225,18 @@ def bench_memory() -> None:
         "subprocess.run(sys.argv[1:], stdin=sys.stdin, stdout=subprocess.DEVNULL, check=True);"
         "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
     )
-    cmd = [sys.executable, "-c", code, *DERIVCLI, "grad", "-", "--at", f"@{f.name}", "--format", "json"]
+    cmd = [
+        sys.executable,
+        "-c",
+        code,
+        *DERIVCLI,
+        "grad",
+        "-",
+        "--at",
+        f"@{f.name}",
+        "--format",
+        "json",
+    ]
     start = time.perf_counter()
     out = subprocess.run(cmd, input=text, env=ENV, capture_output=True, text=True, check=True)
     wall = time.perf_counter() - start
