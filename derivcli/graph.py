@@ -379,11 +379,17 @@ class Tape:
     the error or the 0·∞ bookkeeping.
     """
 
-    __slots__ = ("steps", "position", "code", "first", "second", "extra")
+    __slots__ = ("steps", "where", "_position", "code", "first", "second", "extra")
 
-    def __init__(self, steps: list[Node]) -> None:
+    def __init__(self, steps: list[Node], roots: Iterable[Node] = ()) -> None:
         self.steps = steps
-        self.position = position = {node: i for i, node in enumerate(steps)}
+        position = {node: i for i, node in enumerate(steps)}
+        #: the step numbers of the variables and of ``roots`` (the outputs):
+        #: all that the sweeps look up; ``position`` (every node's step
+        #: number) is built again only if asked for, to save its memory
+        self.where = {node: i for node, i in position.items() if node.op == "var"}
+        self.where.update((root, position[root]) for root in roots)
+        self._position: dict[Node, int] | None = None
         self.code = code = []
         self.first = first = []
         self.second = second = []
@@ -413,6 +419,20 @@ class Tape:
 
     def __len__(self) -> int:
         return len(self.code)
+
+    @property
+    def position(self) -> dict[Node, int]:
+        """The step number of every node."""
+        if self._position is None:
+            self._position = {node: i for i, node in enumerate(self.steps)}
+        return self._position
+
+    def index(self, node: Node) -> int | None:
+        """The step number of ``node`` (None if it is not a step)."""
+        i = self.where.get(node)
+        if i is None and node.op != "var":
+            i = self.position.get(node)
+        return i
 
     def evaluate(self, point: Mapping[str, Any], *, strict: bool = True) -> list[float] | None:
         """The value of every step (what ``evaluate_all`` computes), or
@@ -594,9 +614,9 @@ class Tape:
                         carry[j] = carry.get(j, 0.0) + ((contribution - total) + previous)
                 x_bar[j] = total
         out = []
-        position = self.position
+        where = self.where
         for name in wrt:
-            j = position.get(_interned.get(("var", name)), -1)
+            j = where.get(_interned.get(("var", name)), -1)
             if j < 0 or x_bar[j] is None:
                 out.append(0.0)
             else:
@@ -678,7 +698,7 @@ class Program:
     @cached_property
     def tape(self) -> Tape:
         """The steps as a flat :class:`Tape` for the float sweeps (built once)."""
-        return Tape(self.steps)
+        return Tape(self.steps, self.outputs)
 
     def output(self, name: str) -> Node:
         return self.outputs[self.names.index(name)]

@@ -50,12 +50,15 @@ def gradient(graph: Graph, point: dict, wrt: tuple[str, ...], **options) -> Grad
     if numbers is None:
         values = evaluate_all(order, point)  # strict: domain errors name the node
     else:
-        values = dict(zip(order, numbers))
-        position = tape.position
-        active = tape.active(position[v] for v in map(var, wrt) if v in position)
-        grads = tape.backward(numbers, {position[graph.root]: 1.0}, wrt, active)
+        at = [tape.index(v) for v in map(var, wrt)]
+        active = tape.active(i for i in at if i is not None)
+        grads = tape.backward(numbers, {tape.index(graph.root): 1.0}, wrt, active)
         if grads is not None and tape.clean(numbers, active):
             diagnosis = Diagnosis()  # nothing infinite, nothing overflows
+        # every node's value, for the diagnosis or the general sweep
+        values = {graph.root: numbers[tape.index(graph.root)]}
+        if diagnosis is None:
+            values = dict(zip(order, numbers))
     if grads is None:  # not plain floats: the general sweep
         grads = backward(order, values, graph.root, wrt, 1.0)
     grad = dict(zip(wrt, (float(g) for g in grads)))
@@ -67,7 +70,7 @@ def gradient(graph: Graph, point: dict, wrt: tuple[str, ...], **options) -> Grad
         values[graph.root],
         grad,
         evaluations=2,
-        trace=(order, values),
+        trace=None if diagnosis is not None else (order, values),
         diagnosis=diagnosis,
     )
 
@@ -87,7 +90,7 @@ def hessian(graph: Graph, point: dict, wrt: tuple[str, ...], **options) -> Hessi
     values = evaluate_all(order, {}, strict=False, known=known)
     # the Hessian is the Jacobian of the gradient: one backward pass per row
     # (the upper half, mirrored), each over its own gradient graph only
-    tape = Tape(order)
+    tape = Tape(order, firsts)
     numbers = [values[node] for node in order]
     position = tape.position
     active = tape.active(position[v] for v in map(var, wrt) if v in position)
