@@ -25,17 +25,6 @@ from contextlib import nullcontext
 from ..graph import Graph, Node, const, evaluate_all, topo_order, var
 from ..printing import postorder
 from ..results import Gradient, Hessian, Jacobian
-from ..simplify import (
-    Plain,
-    Sym,
-    add,
-    as_node,
-    fold_constants,
-    mul,
-    plain_add,
-    plain_mul,
-    scope,
-)
 from . import gradient_result, hessian_result, jacobian_result
 
 NAME = "forward"
@@ -89,6 +78,19 @@ def tangents(
     forward pass, the whole environment returned. Steps that do not depend on
     a seeded variable have no entry (tangent 0).
     """
+    # imported here: the simplifier (and fractions) is not needed at start-up
+    from ..simplify import (
+        Plain,
+        Sym,
+        add,
+        as_node,
+        fold_constants,
+        mul,
+        plain_add,
+        plain_mul,
+        scope,
+    )
+
     wrap = Sym if simplified else Plain
     times, plus = (mul, add) if simplified else (plain_mul, plain_add)
     folded = fold_constants(order) if simplified else {}
