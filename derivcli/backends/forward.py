@@ -23,6 +23,7 @@ from __future__ import annotations
 from contextlib import nullcontext
 
 from ..graph import Graph, Node, const, evaluate_all, topo_order, var
+from ..primitives import PRIMITIVES
 from ..printing import postorder
 from ..results import Gradient, Hessian, Jacobian
 from . import gradient_result, hessian_result, jacobian_result
@@ -39,6 +40,7 @@ COST_NOTES = {
 }
 ZERO = const(0.0)
 ONE = const(1.0)
+_ADD = PRIMITIVES["add"]
 
 
 def derivative(
@@ -100,6 +102,15 @@ def tangents(
         for node in order:
             if not node.args:
                 continue
+            if not simplified and node.prim is _ADD:
+                # a sum with one argument's tangent t: the chain rule's
+                # plain_mul(1, t) is t itself (a constant t takes the long way)
+                a_dot, b_dot = x_dot.get(node.args[0]), x_dot.get(node.args[1])
+                if (a_dot is None) != (b_dot is None):
+                    t = b_dot if a_dot is None else a_dot
+                    if t.op != "const":
+                        x_dot[node] = t
+                        continue
             tangent = None
             partials = None
             for i, a in enumerate(node.args):
