@@ -31,6 +31,7 @@ from typing import Any
 
 from .api import (
     MODE_OPTIONS,
+    _gc_paused,
     derivative_of,
     evaluate_at,
     gradient_at,
@@ -264,6 +265,7 @@ def diff(expression: str | Graph, wrt: str | list[str], *, order: int | None = N
         raise _in_python_words(exc) from None
 
 
+@_gc_paused
 def parse(expression: str) -> Graph:
     """``expression`` as a :class:`Graph` (hash-consed, shared by every mode):
     ``.variables`` in order of first appearance, ``.source`` the text.
