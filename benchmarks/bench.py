@@ -46,6 +46,17 @@ def median_time(fn: Callable[[], object], repeat: int = 5) -> float:
     return statistics.median(times)
 
 
+def median_times(fn: Callable[[], object], repeat: int = 5) -> tuple[float, float]:
+    """Median wall time and median CPU time (this process) of ``fn``."""
+    walls, cpus = [], []
+    for _ in range(repeat):
+        start, cpu = time.perf_counter(), time.process_time()
+        fn()
+        walls.append(time.perf_counter() - start)
+        cpus.append(time.process_time() - cpu)
+    return statistics.median(walls), statistics.median(cpus)
+
+
 def alternating(commands: dict[str, tuple[list[str], str | None]], runs: int) -> dict[str, float]:
     """Median wall time of each command (argv, stdin), run in turn ``runs``
     times after one warm-up run each (which also writes the bytecode); the
@@ -114,6 +125,10 @@ def bench_startup(runs: int = RUNS) -> None:
     print(f"start-up ({runs} alternating runs; python -c pass: {t['python'] * 1e3:.1f} ms)")
     ratio_line("grad --format json", t["json"], t["click+lark"], "import click, lark", 0.9)
     ratio_line("grad (table)", t["table"], t["click+lark+rich"], "import click, lark, rich", 1.0)
+    cpu = t["cpu click+lark"]
+    ratio_line("grad --format json, CPU time", t["cpu json"], cpu, "import click, lark", 0.9)
+    cpu = t["cpu click+lark+rich"]
+    ratio_line("grad (table), CPU time", t["cpu table"], cpu, "import click, lark, rich", 1.0)
     # where derivcli's start-up goes (in-process, after the imports)
     code = (
         "import time; t0 = time.perf_counter(); import derivcli.cli; t1 = time.perf_counter();"
@@ -184,16 +199,19 @@ def bench_rosenbrock(runs: int = 7) -> None:
         active = tape.active(position[var(k)] for k in point)
         return tape.backward(numbers, {root: 1.0}, tuple(point), active)
 
-    t_sweeps = median_time(sweeps, runs)
+    t_sweeps, cpu_sweeps = median_times(sweeps, runs)
     t_parse = median_time(lambda: derivcli.parse(text), runs)
     t_grad = median_time(lambda: derivcli.grad(text, point), runs)
     print(f"  n=1000 in-process: parse {t_parse * 1e3:.1f} ms, grad (parse + compute) "
           f"{t_grad * 1e3:.1f} ms, the tape's sweeps (evaluate + backward) {t_sweeps * 1e3:.2f} ms")  # fmt: skip
     if _have("torch"):
         torch_run = _torch_gradient(text, point)
-        t_torch = median_time(torch_run, runs)
-        ratio_line("n=1000 compute (CLI)", walls[1000], t_torch, "PyTorch eager eval+backward", 1.0)
-        ratio_line("n=1000 sweeps", t_sweeps, t_torch, "PyTorch eager eval+backward", 0.2)
+        t_torch, cpu_torch = median_times(torch_run, runs)
+        peer = "PyTorch eager eval+backward"
+        ratio_line("n=1000 compute (CLI), wall", walls[1000], t_torch, peer, 1.0)
+        ratio_line("n=1000 compute (CLI), CPU time", cpus[1000], cpu_torch, peer, 1.0)
+        ratio_line("n=1000 sweeps, wall", t_sweeps, t_torch, peer, 0.2)
+        ratio_line("n=1000 sweeps, CPU time", cpu_sweeps, cpu_torch, peer, 0.2)
         big, big_point = rosenbrock(10_000)
         try:
             _torch_gradient(big, big_point)()
@@ -209,7 +227,7 @@ def bench_hessian(runs: int = 5) -> None:
     n = 100
     text, point = rosenbrock(n)
     print(f"Rosenbrock n={n} Hessian (in-process, text to matrix)")
-    t_ours = median_time(lambda: derivcli.hessian(text, point), runs)
+    t_ours, cpu_ours = median_times(lambda: derivcli.hessian(text, point), runs)
     if not _have("torch"):
         print(f"  derivcli {t_ours * 1e3:.1f} ms")
         return
@@ -223,8 +241,10 @@ def bench_hessian(runs: int = 5) -> None:
         return eval(compile(source, "<text>", "eval"), {"__builtins__": {}}, env)  # noqa: S307
 
     x0 = torch.tensor([point[k] for k in names], dtype=torch.float64)
-    t_torch = median_time(lambda: torch.autograd.functional.hessian(f, x0), 3)
-    ratio_line("hessian", t_ours, t_torch, "torch.autograd.functional.hessian", 0.1)
+    t_torch, cpu_torch = median_times(lambda: torch.autograd.functional.hessian(f, x0), 3)
+    peer = "torch.autograd.functional.hessian"
+    ratio_line("hessian, wall", t_ours, t_torch, peer, 0.1)
+    ratio_line("hessian, CPU time", cpu_ours, cpu_torch, peer, 0.1)
 
 
 def bench_memory() -> None:
