@@ -31,6 +31,7 @@ from typing import Any
 
 from .api import (
     MODE_OPTIONS,
+    _gc_paused,
     derivative_of,
     evaluate_at,
     gradient_at,
@@ -352,6 +353,7 @@ def plot(
     )
 
 
+@_gc_paused
 def parse(expression: str) -> Graph:
     """``expression`` as a :class:`Graph` (hash-consed, shared by every mode):
     ``.variables`` in order of first appearance, ``.source`` the text.

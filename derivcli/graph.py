@@ -27,6 +27,10 @@ from .primitives import (
     ABSORBING,
     PRIMITIVES,
     Primitive,
+    _div,
+    _div_absorbing,
+    _pow,
+    _xlogy,
 )
 from .printing import to_infix, to_latex  # noqa: F401 - re-exported: printing.py owns them
 
@@ -352,6 +356,289 @@ def domain_error(node: Node, point: Mapping[str, Any], reason: str) -> DomainErr
 
 
 # ---------------------------------------------------------------------------
+# The flat tape: float sweeps without dictionaries
+
+# opcodes of the tape, the most frequent first
+MUL, ADD, SUB, POW, CONST, VAR, NEG, DIV, CALL = range(9)
+_CODES = {"mul": MUL, "add": ADD, "sub": SUB, "pow": POW, "neg": NEG, "div": DIV}
+
+
+class Tape:
+    """A topological order as flat lists indexed by step number: an integer
+    opcode per step, the step numbers of its arguments, and the constant,
+    variable name or primitive it needs. The float sweeps (evaluation, the
+    reverse sweep) run over it with list indexing instead of dictionaries
+    keyed by node, and with the arithmetic of ``+ - * / ^`` and negation
+    inlined: the same IEEE operations, in the same order, as the primitive
+    table's ``fn`` and ``partials`` (``tests/test_speed_tape.py`` checks the
+    inlined partials against the table).
+
+    A sweep returns ``None`` where it would leave the plain float path (a
+    value that is not a float, a non-finite value in a strict evaluation, a
+    non-finite partial): the caller then runs the general loop, which gives
+    the error or the 0·∞ bookkeeping.
+    """
+
+    __slots__ = ("steps", "where", "_position", "code", "first", "second", "extra")
+
+    def __init__(self, steps: list[Node], roots: Iterable[Node] = ()) -> None:
+        self.steps = steps
+        position = {node: i for i, node in enumerate(steps)}
+        #: the step numbers of the variables and of ``roots`` (the outputs):
+        #: all that the sweeps look up; ``position`` (every node's step
+        #: number) is built again only if asked for, to save its memory
+        self.where = {node: i for node, i in position.items() if node.op == "var"}
+        self.where.update((root, position[root]) for root in roots)
+        self._position: dict[Node, int] | None = None
+        self.code = code = []
+        self.first = first = []
+        self.second = second = []
+        self.extra: list[Any] = []
+        for node in steps:
+            op = node.op
+            args = node.args
+            if op == "const":
+                code.append(CONST)
+                self.extra.append(node.value)
+                first.append(-1)
+                second.append(-1)
+                continue
+            if op == "var":
+                code.append(VAR)
+                self.extra.append(node.name)
+                first.append(-1)
+                second.append(-1)
+                continue
+            c = _CODES.get(op, CALL) if node.prim is PRIMITIVES.get(op) else CALL
+            if c != CALL and len(args) != (1 if c == NEG else 2):
+                c = CALL
+            code.append(c)
+            first.append(position[args[0]] if args else -1)
+            second.append(position[args[1]] if len(args) > 1 else -1)
+            self.extra.append((node.prim, tuple(position[a] for a in args)) if c == CALL else None)
+
+    def __len__(self) -> int:
+        return len(self.code)
+
+    @property
+    def position(self) -> dict[Node, int]:
+        """The step number of every node."""
+        if self._position is None:
+            self._position = {node: i for i, node in enumerate(self.steps)}
+        return self._position
+
+    def index(self, node: Node) -> int | None:
+        """The step number of ``node`` (None if it is not a step)."""
+        i = self.where.get(node)
+        if i is None and node.op != "var":
+            i = self.position.get(node)
+        return i
+
+    def evaluate(self, point: Mapping[str, Any], *, strict: bool = True) -> list[float] | None:
+        """The value of every step (what ``evaluate_all`` computes), or
+        ``None`` if a point value is missing or not a float, or (``strict``)
+        a value is not finite."""
+        out: list[float] = []
+        append = out.append
+        for c, a, b, x in zip(self.code, self.first, self.second, self.extra):
+            if c == MUL:
+                v = out[a] * out[b]
+            elif c == ADD:
+                v = out[a] + out[b]
+            elif c == SUB:
+                v = out[a] - out[b]
+            elif c == POW:
+                v = _pow(out[a], out[b])
+            elif c == CONST:
+                append(x)
+                continue
+            elif c == VAR:
+                v = point.get(x)
+                if type(v) is not float:
+                    return None
+                append(v)
+                continue
+            elif c == NEG:
+                v = -out[a]
+            elif c == DIV:
+                v = _div(out[a], out[b])
+            else:
+                prim, args = x
+                v = prim.fn(*[out[i] for i in args])
+                if type(v) is not float:
+                    return None
+            if strict and v - v != 0:
+                return None
+            append(v)
+        return out
+
+    def active(self, wanted: Iterable[int]) -> bytearray:
+        """1 for each step that depends on a step of ``wanted``."""
+        flags = bytearray(len(self.code))
+        for i in wanted:
+            flags[i] = 1
+        first, second, extra = self.first, self.second, self.extra
+        for i, c in enumerate(self.code):
+            if c == CONST or c == VAR:
+                continue
+            if c == CALL:
+                if any(flags[j] for j in extra[i][1]):
+                    flags[i] = 1
+            elif flags[first[i]] or (second[i] >= 0 and flags[second[i]]):
+                flags[i] = 1
+        return flags
+
+    def reach(self, start: int) -> list[int]:
+        """The step numbers ``start`` depends on (itself included), increasing:
+        its own sub-graph, for :meth:`backward`'s ``steps``."""
+        code, first, second, extra = self.code, self.first, self.second, self.extra
+        seen = bytearray(len(code))
+        seen[start] = 1
+        stack = [start]
+        while stack:
+            i = stack.pop()
+            c = code[i]
+            if c == CONST or c == VAR:
+                continue
+            for j in extra[i][1] if c == CALL else (first[i], second[i]):
+                if j >= 0 and not seen[j]:
+                    seen[j] = 1
+                    stack.append(j)
+        return [i for i in range(start + 1) if seen[i]]
+
+    def clean(self, values: list[float], active: bytearray) -> bool:
+        """Whether ``backends.diagnose`` has nothing to report: every value
+        finite (``values`` from a strict :meth:`evaluate`) and every step
+        that depends on a variable an arithmetic operation (no function,
+        so no kink) whose partials by its active arguments are finite."""
+        code, first, second = self.code, self.first, self.second
+        for i, c in enumerate(code):
+            if not active[i] or c <= SUB or c == NEG or c == VAR:
+                continue
+            if c == CALL:
+                return False
+            a, b = first[i], second[i]
+            if c == POW:
+                if active[a] and not _finite(_pow_partial(values[a], values[b])):
+                    return False
+                if active[b] and not _finite(_xlogy(values[i], values[a])):
+                    return False
+            elif c == DIV:
+                if active[a] and not _finite(_div_absorbing(1.0, values[b])):
+                    return False
+                if active[b] and not _finite(_div_absorbing(values[i], values[b])):
+                    return False
+        return True
+
+    def backward(
+        self,
+        values: list[float],
+        seeds: Mapping[int, float],
+        wrt: Iterable[str],
+        active: bytearray,
+        steps: Iterable[int] | None = None,
+    ) -> list[float] | None:
+        """The float reverse sweep of ``backends._backward_floats`` (the
+        same products, sums and compensated-summation carries, in the same
+        order) for as long as every local partial it meets is finite;
+        ``None`` when one is not (the caller then runs the general sweep,
+        which keeps the chains of infinite partials). ``steps`` (increasing
+        step numbers) restricts the sweep to a sub-graph that holds every
+        step the seeds reach."""
+        code, first, second, extra = self.code, self.first, self.second, self.extra
+        x_bar: list[Any] = [None] * len(code)
+        carry: dict[int, float] = {}
+        mixed = bytearray(len(code))
+        for i, s in seeds.items():
+            if active[i]:
+                x_bar[i] = s
+        for i in reversed(range(len(code)) if steps is None else steps):
+            adjoint = x_bar[i]
+            if adjoint is None:
+                continue
+            c = code[i]
+            if c == CONST or c == VAR:
+                continue
+            if i in carry:
+                adjoint = adjoint + carry[i]
+            m = mixed[i]
+            if adjoint == 0 and not m:  # a zero adjoint contributes nothing
+                continue
+            a = first[i]
+            b = second[i]
+            if c == MUL:
+                pairs = ((a, values[b]), (b, values[a]))
+            elif c == ADD:
+                pairs = ((a, 1.0), (b, 1.0))
+            elif c == SUB:
+                pairs = ((a, 1.0), (b, -1.0))
+            elif c == POW:  # a partial by an inactive argument is never used
+                pairs = (
+                    (a, _pow_partial(values[a], values[b]) if active[a] else 0.0),
+                    (b, _xlogy(values[i], values[a]) if active[b] else 0.0),
+                )
+            elif c == NEG:
+                pairs = ((a, -1.0),)
+            elif c == DIV:
+                vb = values[b]
+                pairs = (
+                    (a, _div_absorbing(1.0, vb) if active[a] else 0.0),
+                    (b, -_div_absorbing(values[i], vb) if active[b] else 0.0),
+                )
+            else:
+                prim, args = extra[i]
+                partials = prim.partials(*[values[j] for j in args], values[i])
+                pairs = zip(args, partials, strict=False)
+            for j, p in pairs:
+                if not active[j]:
+                    continue
+                p = float(p)
+                if p == 0:
+                    continue
+                if p - p != 0:
+                    return None  # an infinite or NaN partial: the general sweep
+                contribution = adjoint * p
+                if m:
+                    mixed[j] = 1
+                previous = x_bar[j]
+                if previous is None:
+                    x_bar[j] = contribution
+                    continue
+                if previous * contribution < 0:
+                    mixed[j] = 1
+                total = previous + contribution
+                if total - total == 0:  # finite: keep what the sum rounded off
+                    if abs(previous) >= abs(contribution):
+                        carry[j] = carry.get(j, 0.0) + ((previous - total) + contribution)
+                    else:
+                        carry[j] = carry.get(j, 0.0) + ((contribution - total) + previous)
+                x_bar[j] = total
+        out = []
+        where = self.where
+        for name in wrt:
+            j = where.get(_interned.get(("var", name)), -1)
+            if j < 0 or x_bar[j] is None:
+                out.append(0.0)
+            else:
+                out.append(x_bar[j] + carry[j] if j in carry else x_bar[j])
+        return out
+
+
+def _finite(v: float) -> bool:
+    return v - v == 0
+
+
+def _pow_partial(a: float, b: float) -> float:
+    """``b·a^(b-1)`` as the table's partial computes it on floats
+    (``mul(b, pow_(a, sub(b, 1.0)))``: the 0·∞ rule's product)."""
+    power = _pow(a, b - 1.0)
+    p = b * power
+    if p != p and (b == 0 or power == 0):
+        return 0.0
+    return p
+
+
+# ---------------------------------------------------------------------------
 # A parsed expression
 
 
@@ -407,6 +694,11 @@ class Program:
     def steps(self) -> list[Node]:
         """Every node of the outputs, children before parents (computed once)."""
         return topo_order(self.outputs)
+
+    @cached_property
+    def tape(self) -> Tape:
+        """The steps as a flat :class:`Tape` for the float sweeps (built once)."""
+        return Tape(self.steps, self.outputs)
 
     def output(self, name: str) -> Node:
         return self.outputs[self.names.index(name)]

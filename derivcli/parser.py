@@ -387,6 +387,10 @@ def _parser():
         postlex=Postlexer(),
         maybe_placeholders=True,
         propagate_positions=False,
+        # issue 15: Lark keeps the analysed grammar in a file in the temp
+        # directory, keyed by a hash of the grammar, the options and the Lark
+        # and Python versions: 3-5x faster than analysing it at every start
+        cache=True,
     )
 
 

@@ -7,7 +7,6 @@ printed.
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import re
@@ -87,6 +86,8 @@ def to_csv(result: Any) -> str:
     if isinstance(result, Comparison):
         return comparison_to_csv(result)
     buffer = io.StringIO()
+    import csv  # only for --format csv
+
     writer = csv.writer(buffer, lineterminator="\n")
     _renderer(_CSV, result)(result, writer)
     return buffer.getvalue()
@@ -244,13 +245,32 @@ class _Page:
 
     def text(self) -> str:
         """Everything printed, without trailing spaces on any line."""
-        lines = []
-        for line in self.buffer.getvalue().split("\n"):
-            tail = _TRAILING.search(line)
-            if tail:
-                line = line[: tail.start()] + "".join(_ESCAPE.findall(tail.group()))
-            lines.append(line)
-        return "\n".join(lines)
+        return "\n".join(map(_strip_trailing, self.buffer.getvalue().split("\n")))
+
+
+def _strip_trailing(line: str) -> str:
+    """``line`` without its trailing spaces and tabs, keeping the escape
+    codes among them (what ``_TRAILING`` finds, read from the right: one
+    pass over the tail instead of a regex search from every position)."""
+    if not line or line[-1] not in " \tm":
+        return line
+    if "\x1b" not in line:
+        return line.rstrip(" \t")
+    end = len(line)
+    codes = []
+    while end:
+        c = line[end - 1]
+        if c == " " or c == "\t":
+            end -= 1
+            continue
+        if c == "m":
+            start = line.rfind("\x1b[", 0, end)
+            if start >= 0 and _ESCAPE.fullmatch(line, start, end):
+                codes.append(line[start:end])
+                end = start
+                continue
+        break
+    return line[:end] + "".join(reversed(codes))
 
 
 def _table(*columns: tuple[str, str]) -> Any:
@@ -284,6 +304,64 @@ def _matrix_cells(
                 text += f" ± {error_text(errors[r][c])}"
             row[c] = text
     return cells
+
+
+#: a table with more rows than this is drawn by ``_plain_table``: rich's
+#: look, character for character, without rich's cost per row (~135 µs)
+PLAIN_ROWS = 50
+#: cells ``_plain_table`` draws: printable ASCII that rich would not read
+#: as markup (``[``) or an emoji code (``:``)
+_PLAIN_CELL = re.compile(r"[ -9;-Z\\-~]*")
+
+
+def _plain_table(page: _Page, columns: list[tuple[str, str]], rows: list) -> bool | None:
+    """Draw ``_table(*columns)`` with ``rows`` as rich draws it (box
+    ``SIMPLE_HEAVY`` without edges, one space of padding, bold headers, a
+    ``"bold"`` column bold, the same escape codes segment for segment) by
+    joining strings. True if drawn; False if it does not fit the page (the
+    caller uses its one-line-per-entry layout); None if a cell is not plain
+    ASCII (rich draws it). ``tests/test_speed_render.py`` compares the two."""
+    headers = [h for h, _ in columns]
+    if not all(_PLAIN_CELL.fullmatch(c) for row in rows for c in row) or not all(
+        _PLAIN_CELL.fullmatch(h) for h in headers
+    ):
+        return None
+    widths = [len(h) for h in headers]
+    for row in rows:
+        for i, c in enumerate(row):
+            if len(c) > widths[i]:
+                widths[i] = len(c)
+    total = sum(widths) + 3 * len(widths) - 1
+    if total > page.width:
+        return False
+    from rich.text import Text
+
+    console = page.console
+    with console.capture() as probe:
+        console.print(Text("\x00", style="bold"), end="")
+    on, _, off = probe.get().partition("\x00")
+
+    def bold(text: str) -> str:
+        return f"{on}{text}{off}" if text else ""
+
+    pad = bold(" ")
+    rights = [j != "bold" for _, j in columns]
+
+    def line(cells: list[str], header: bool) -> str:
+        parts = []
+        for text, width, right in zip(cells, widths, rights):
+            fill = " " * (width - len(text))
+            if header or not right:  # a bold cell: padding and text each styled
+                body = bold(fill + text) if right else bold(text) + bold(fill)
+                parts.append(pad + body + pad)
+            else:
+                parts.append(f" {fill}{text} ")
+        return " ".join(parts)
+
+    out = [line(headers, True), "━" * total]
+    out.extend(line(list(row), False) for row in rows)
+    page.buffer.write("\n".join(out) + "\n")
+    return True
 
 
 def _hessian_table(cells: dict[str, dict[str, str]], names: list[str]) -> Any:
@@ -351,12 +429,17 @@ def _print_gradient(page: _Page, result: Gradient) -> None:
     columns = [("variable", "bold"), ("derivative", "right")]
     if numeric:
         columns.append(("error estimate", "right"))
-    table = _table(*columns)
-    for name, text, error in rows:
-        table.add_row(name, text, *([error] if numeric else []))
-    if page.fits(table):
-        page.print(table)
+    cells = [row if numeric else row[:2] for row in rows]
+    drawn = _plain_table(page, columns, cells) if len(rows) > PLAIN_ROWS else None
+    if drawn is True:
         return
+    if drawn is None:
+        table = _table(*columns)
+        for row in cells:
+            table.add_row(*row)
+        if page.fits(table):
+            page.print(table)
+            return
     for name, text, error in rows:
         page.line(f"{name}: {text}" + (f" ± {error}" if numeric else ""))
 
@@ -654,6 +737,8 @@ def comparison_to_csv(result: Comparison) -> str:
     """CSV: one row per mode and entry (the value, then each derivative);
     ``wrt`` is ``x`` for a gradient entry and ``x.y`` for a Hessian entry."""
     buffer = io.StringIO()
+    import csv  # only for --format csv
+
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(
         [

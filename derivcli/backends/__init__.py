@@ -764,6 +764,7 @@ def gradient_result(
     causes: dict[str, str] | None = None,
     chain_rule: bool | None = None,
     trace: tuple | None = None,
+    diagnosis: Diagnosis | None = None,
 ) -> Gradient:
     """A mode's gradient, with the structural zeros and warnings every mode
     reports the same way (structural zeros from the graph unless given).
@@ -772,11 +773,13 @@ def gradient_result(
     mode); ``causes`` adds a mode's own reason per entry, and ``chain_rule``
     (default: every mode but ``numeric``) says whether the 0·∞ rule applied.
     ``trace`` is the mode's ``(topological order, values)`` of the
-    expression, if it has them, to save a pass.
+    expression, if it has them, to save a pass; ``diagnosis`` the mode's own
+    :func:`diagnose` result if it knows it (``Diagnosis()`` from a clean tape).
     """
     if chain_rule is None:
         chain_rule = mode != "numeric"
-    diagnosis = diagnose(graph.root, point, wrt, trace=trace)
+    if diagnosis is None:
+        diagnosis = diagnose(graph.root, point, wrt, trace=trace)
     warnings = nonfinite_warnings(
         value,
         grad,

@@ -20,20 +20,12 @@ operation.
 
 from __future__ import annotations
 
+from contextlib import nullcontext
+
 from ..graph import Graph, Node, const, evaluate_all, topo_order, var
+from ..primitives import PRIMITIVES
 from ..printing import postorder
 from ..results import Gradient, Hessian, Jacobian
-from ..simplify import (
-    Plain,
-    Sym,
-    add,
-    as_node,
-    fold_constants,
-    mul,
-    plain_add,
-    plain_mul,
-    scope,
-)
 from . import gradient_result, hessian_result, jacobian_result
 
 NAME = "forward"
@@ -48,6 +40,7 @@ COST_NOTES = {
 }
 ZERO = const(0.0)
 ONE = const(1.0)
+_ADD = PRIMITIVES["add"]
 
 
 def derivative(
@@ -87,14 +80,37 @@ def tangents(
     forward pass, the whole environment returned. Steps that do not depend on
     a seeded variable have no entry (tangent 0).
     """
+    # imported here: the simplifier (and fractions) is not needed at start-up
+    from ..simplify import (
+        Plain,
+        Sym,
+        add,
+        as_node,
+        fold_constants,
+        mul,
+        plain_add,
+        plain_mul,
+        scope,
+    )
+
     wrap = Sym if simplified else Plain
     times, plus = (mul, add) if simplified else (plain_mul, plain_add)
     folded = fold_constants(order) if simplified else {}
     x_dot: dict[Node, Node] = dict(seeds)
-    with scope(order, slack, sum_slack):  # the simplifier's costs are counted within this graph
+    # the simplifier's costs are counted within this graph (``plain`` has none)
+    with scope(order, slack, sum_slack) if simplified else nullcontext():
         for node in order:
             if not node.args:
                 continue
+            if not simplified and node.prim is _ADD:
+                # a sum with one argument's tangent t: the chain rule's
+                # plain_mul(1, t) is t itself (a constant t takes the long way)
+                a_dot, b_dot = x_dot.get(node.args[0]), x_dot.get(node.args[1])
+                if (a_dot is None) != (b_dot is None):
+                    t = b_dot if a_dot is None else a_dot
+                    if t.op != "const":
+                        x_dot[node] = t
+                        continue
             tangent = None
             partials = None
             for i, a in enumerate(node.args):
@@ -110,6 +126,35 @@ def tangents(
             if tangent is not None and tangent is not ZERO:
                 x_dot[node] = tangent
     return x_dot
+
+
+def first_derivatives(root: Node, names: tuple[str, ...]) -> list[Node]:
+    """``[derivative(root, name, simplified=False) for name in names]``
+    (the same graphs, built node for node in the same order), with one
+    ``postorder`` of ``root`` shared by every variable and each pass run
+    only over the steps that depend on its variable."""
+    order = postorder(root)
+    position = {node: i for i, node in enumerate(order)}
+    parents: dict[Node, list[Node]] = {}
+    for node in order:
+        for a in node.args:
+            parents.setdefault(a, []).append(node)
+    graphs = []
+    for name in names:
+        x = var(name)
+        if x not in position:
+            graphs.append(ZERO)
+            continue
+        reached = {x}
+        stack = [x]
+        while stack:
+            for parent in parents.get(stack.pop(), ()):
+                if parent not in reached:
+                    reached.add(parent)
+                    stack.append(parent)
+        steps = sorted(reached, key=position.__getitem__)
+        graphs.append(tangents(steps, {x: ONE}, simplified=False).get(root, ZERO))
+    return graphs
 
 
 def derivative_of_order(root: Node, names: list[str]) -> Node:
@@ -135,9 +180,7 @@ def _first_derivatives(graph: Graph, wrt: tuple[str, ...]) -> tuple[list[Node], 
     """The derivative graph by each variable of ``wrt``, and the passes it took
     (a variable the expression does not contain costs none)."""
     present = set(graph.variables)
-    graphs = [
-        derivative(graph.root, name, simplified=False) if name in present else ZERO for name in wrt
-    ]
+    graphs = first_derivatives(graph.root, wrt)
     return graphs, sum(1 for name in wrt if name in present)
 
 

@@ -18,9 +18,10 @@ infinite partial they are not the forward mode's chain rule.)
 from __future__ import annotations
 
 from ..dual import Dual
-from ..graph import Graph, evaluate_all, topo_order, var
+from ..graph import Graph, Tape, evaluate_all, topo_order, var
 from ..results import Gradient, Hessian, Jacobian
 from . import (
+    Diagnosis,
     backward,
     gradient_program,
     gradient_result,
@@ -43,22 +44,42 @@ COST_NOTES = {
 
 def gradient(graph: Graph, point: dict, wrt: tuple[str, ...], **options) -> Gradient:
     order = graph.steps
-    values = evaluate_all(order, point)  # strict: domain errors name the node
-    grads = backward(order, values, graph.root, wrt, 1.0)
+    tape = graph.tape
+    numbers = tape.evaluate(point)
+    grads = diagnosis = None
+    if numbers is None:
+        values = evaluate_all(order, point)  # strict: domain errors name the node
+    else:
+        at = [tape.index(v) for v in map(var, wrt)]
+        active = tape.active(i for i in at if i is not None)
+        grads = tape.backward(numbers, {tape.index(graph.root): 1.0}, wrt, active)
+        if grads is not None and tape.clean(numbers, active):
+            diagnosis = Diagnosis()  # nothing infinite, nothing overflows
+        # every node's value, for the diagnosis or the general sweep
+        values = {graph.root: numbers[tape.index(graph.root)]}
+        if diagnosis is None:
+            values = dict(zip(order, numbers))
+    if grads is None:  # not plain floats: the general sweep
+        grads = backward(order, values, graph.root, wrt, 1.0)
     grad = dict(zip(wrt, (float(g) for g in grads)))
     return gradient_result(
-        NAME, graph, point, wrt, values[graph.root], grad, evaluations=2, trace=(order, values)
+        NAME,
+        graph,
+        point,
+        wrt,
+        values[graph.root],
+        grad,
+        evaluations=2,
+        trace=None if diagnosis is not None else (order, values),
+        diagnosis=diagnosis,
     )
 
 
 def hessian(graph: Graph, point: dict, wrt: tuple[str, ...], **options) -> Hessian:
-    from .forward import ZERO, derivative
+    from .forward import first_derivatives
 
     first = gradient(graph, point, wrt)
-    present = set(graph.variables)
-    firsts = [
-        derivative(graph.root, name, simplified=False) if name in present else ZERO for name in wrt
-    ]
+    firsts = first_derivatives(graph.root, wrt)
     order = topo_order(firsts)
     # the expression's nodes at their values, the derivative graphs' products
     # and quotients with the 0·∞ rule (as the numeric sweep applies it)
@@ -68,10 +89,17 @@ def hessian(graph: Graph, point: dict, wrt: tuple[str, ...], **options) -> Hessi
             known[var(name)] = point[name]
     values = evaluate_all(order, {}, strict=False, known=known)
     # the Hessian is the Jacobian of the gradient: one backward pass per row
-    # (the upper half, mirrored)
+    # (the upper half, mirrored), each over its own gradient graph only
+    tape = Tape(order, firsts)
+    numbers = [values[node] for node in order]
+    position = tape.position
+    active = tape.active(position[v] for v in map(var, wrt) if v in position)
     rows: dict[str, dict[str, float]] = {name: {} for name in wrt}
     for i, (name, g) in enumerate(zip(wrt, firsts)):
-        row = backward(order, values, g, wrt, 1.0)
+        at = position[g]
+        row = tape.backward(numbers, {at: 1.0}, wrt, active, tape.reach(at))
+        if row is None:  # an infinite or NaN partial: the general sweep
+            row = backward(order, values, g, wrt, 1.0)
         for j in range(i, len(wrt)):
             rows[name][wrt[j]] = rows[wrt[j]][name] = float(row[j])
     rows = {a: {b: rows[a][b] for b in wrt} for a in wrt}
