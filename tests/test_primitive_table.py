@@ -267,15 +267,18 @@ NUMERIC_UNRESOLVED = {
 }
 
 
-@pytest.mark.parametrize(("name", "point"), CASES, ids=[f"{n}{p}" for n, p in CASES])
+NUMERIC_CASES = [c for c in CASES if c not in NUMERIC_UNRESOLVED]
+
+
+@pytest.mark.parametrize(
+    ("name", "point"), NUMERIC_CASES, ids=[f"{n}{p}" for n, p in NUMERIC_CASES]
+)
 def test_numeric_mode_against_sympy(name, point, references):
     """The numeric mode on the same table (softplus and logsumexp at
     +-1000 too): each gradient entry within its bound, or flagged by the
     mode itself (unreliable, or NaN with a warning); the Hessian at the
     ordinary points."""
     key = (name, point)
-    if key in NUMERIC_UNRESOLVED:
-        pytest.skip("finite differences cannot resolve this point (NUMERIC_UNRESOLVED)")
     if key not in references:
         references[key] = _reference(name, point)
     value, gradient, hessian = references[key]
