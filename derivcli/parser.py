@@ -325,10 +325,10 @@ def _first_token(outputs: list):
     token, _node = outputs[0]
     if token is not None:
         return token
-    Token = _generated().Token
-
     stripped = _source[0].lstrip().lstrip(";")
-    return Token("NAME", "", start_pos=len(_source[0]) - len(stripped), line=1, column=1)
+    return _generated().Token(
+        "NAME", "", start_pos=len(_source[0]) - len(stripped), line=1, column=1
+    )
 
 
 _PARAMETERS = re.compile(r"\s*\(\s*([A-Za-z_]\w*(?:\s*,\s*[A-Za-z_]\w*)*)?\s*\)")
@@ -753,15 +753,13 @@ def _position(text: str, line: int, column: int) -> str:
 
 def _lark_error(text: str, exc) -> ParseError:
     lark = _generated()
-    UnexpectedCharacters, UnexpectedToken = lark.UnexpectedCharacters, lark.UnexpectedToken
-
-    if isinstance(exc, UnexpectedCharacters):
+    if isinstance(exc, lark.UnexpectedCharacters):
         char = text.split("\n")[exc.line - 1][exc.column - 1 : exc.column]
         where = _position(text, exc.line, exc.column)
         message = f"unexpected character '{char}' at {where}"
         expected = _expected_text(_accepts(exc, exc.allowed))
         line, column = exc.line, exc.column
-    elif isinstance(exc, UnexpectedToken):
+    elif isinstance(exc, lark.UnexpectedToken):
         token = exc.token
         expected = _expected_text(_accepts(exc, exc.expected))
         if token.type == "$END":
@@ -808,16 +806,14 @@ def parse(text: str, lets: Sequence[tuple[str, str]] = ()) -> Graph:
 
 def _parse_text(text: str, scope: _Scope) -> list:
     lark = _generated()
-    UnexpectedInput, VisitError = lark.UnexpectedInput, lark.VisitError
-
     _source[0] = text
     _scope[0] = scope
     _where[0] = 0
     try:
         return _parser().parse(text)
-    except UnexpectedInput as exc:
+    except lark.UnexpectedInput as exc:
         raise _lark_error(text, exc) from None
-    except VisitError as exc:  # pragma: no cover - depends on lark's wrapping
+    except lark.VisitError as exc:  # pragma: no cover - depends on lark's wrapping
         if isinstance(exc.orig_exc, ParseError):
             raise exc.orig_exc from None
         raise
