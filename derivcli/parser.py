@@ -539,15 +539,22 @@ def _fast_lexer_class(lark):
                 if start != pos:
                     break  # no terminal matches at pos: Lark's loop raises
                 kind = match.lastgroup
-                value = match.group()
-                token_line = line
-                column = pos - line_start + 1
-                if kind in newlines and "\n" in value:
-                    line += value.count("\n")
-                    line_start = pos + value.rindex("\n") + 1
                 pos = stop
-                if kind in ignore:
+                if kind in newlines:  # (Lark's guess: the pattern mentions a newline)
+                    value = text[start:stop]
+                    token_line = line
+                    column = start - line_start + 1
+                    if "\n" in value:
+                        line += value.count("\n")
+                        line_start = start + value.rindex("\n") + 1
+                    if kind in ignore:
+                        continue
+                elif kind in ignore:  # spaces: skipped before any other work
                     continue
+                else:
+                    value = text[start:stop]
+                    token_line = line
+                    column = start - line_start + 1
                 token = new(token_class, value)
                 token.type = kind
                 token.value = value
