@@ -6,6 +6,7 @@ same order, the same errors."""
 
 from __future__ import annotations
 
+import functools
 import gc
 import importlib.util
 
@@ -59,6 +60,7 @@ def _reference_parser():
     return lark.Lark_StandAlone(transformer=parser._Builder(), postlex=parser.Postlexer())
 
 
+@functools.lru_cache(maxsize=1)
 def _runtime_parser():
     """Lark's runtime on the grammar file (the library, not the module)."""
     from lark import Lark
