@@ -106,6 +106,7 @@ class _Scope:
         self.params: tuple[str, ...] = ()
         self.defining = None  # the token of the name being defined
         self.definitions_only = False  # a --let: definitions and no output
+        self.numbers: dict[str, Node] = {}  # each number's node, by its text
 
 
 _scope = [_Scope()]
@@ -501,7 +502,16 @@ def _fast_callback(rule):
     if name == "pos":
         return itemgetter(last)
     if name == "number" and len(kept) == 1:
-        return lambda s: _number(s[first])
+
+        def number(s: list) -> Node:  # a number met before in this text: its node
+            text = s[first].value
+            numbers = _scope[0].numbers
+            node = numbers.get(text)
+            if node is None:
+                node = numbers[text] = _number(s[first])
+            return node
+
+        return number
     return None
 
 
