@@ -47,12 +47,18 @@ def rosenbrock(n: int) -> tuple[str, dict[str, float]]:
 
 
 def median_time(fn: Callable[[], object], repeat: int) -> float:
+    """Median wall time of ``fn()`` with the garbage collector paused, as the
+    CLI runs a command (the peer gets the same)."""
     times = []
     for _ in range(repeat):
         gc.collect()
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
+        gc.disable()
+        try:
+            start = time.perf_counter()
+            fn()
+            times.append(time.perf_counter() - start)
+        finally:
+            gc.enable()
     return statistics.median(times)
 
 
