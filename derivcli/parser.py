@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from functools import lru_cache
+from operator import itemgetter
 from pathlib import Path
 
 from .errors import ParseError, UnknownFunction, UsageError
@@ -64,30 +65,30 @@ class Postlexer:
     always_accept = ("_NL", "NAME", "NUMBER", "LPAR", "ROOT", "PI")
 
     def process(self, stream):
-        from lark import Token
-
-        prev = None
+        juxt = _generated().Token.new_borrow_pos
+        closes, opens, continues, leads = _CLOSES, _OPENS, _CONTINUES, _LEADS
+        prev = None  # the type of the token before
         depth = 0
         newline = None
         for token in stream:
             kind = token.type
             if kind == "_NL":
-                if depth == 0 and prev is not None and prev.type not in _CONTINUES:
+                if depth == 0 and prev is not None and prev not in continues:
                     newline = newline or token
                 continue
             if newline is not None:
-                if kind not in _LEADS:  # a line that starts with an operator continues
+                if kind not in leads:  # a line that starts with an operator continues
                     yield newline
-                    prev = newline
+                    prev = "_NL"
                 newline = None
             if kind == "LPAR":
                 depth += 1
             elif kind == "RPAR":
                 depth = max(depth - 1, 0)
-            if prev is not None and prev.type in _CLOSES and kind in _OPENS:
-                yield Token.new_borrow_pos("_JUXT", "", token)
+            if prev in closes and kind in opens:
+                yield juxt("_JUXT", "", token)
             yield token
-            prev = token
+            prev = kind
 
 
 # ---------------------------------------------------------------------------
@@ -105,6 +106,7 @@ class _Scope:
         self.params: tuple[str, ...] = ()
         self.defining = None  # the token of the name being defined
         self.definitions_only = False  # a --let: definitions and no output
+        self.numbers: dict[str, Node] = {}  # each number's node, by its text
 
 
 _scope = [_Scope()]
@@ -146,7 +148,7 @@ class _Builder:
     """Transformer callbacks named after the grammar's aliases."""
 
     def number(self, children: list) -> Node:
-        return const(float(children[0].replace("\u2212", "-")))
+        return _number(children[0])
 
     def name(self, children: list) -> Node:
         token = children[0]
@@ -298,26 +300,36 @@ class _Builder:
     div = _binary("div")
 
     def pow(self, children: list) -> Node:
-        exponent = children[-1]
-        if not isinstance(exponent, Node):  # x² x⁻¹: a superscript token
-            exponent = const(float(str(exponent).translate(_SUPERSCRIPT)))
-        return make(_primitive("pow"), (children[0], exponent))
+        return _pow(children[0], children[-1])
 
     def neg(self, children: list) -> Node:
-        operand = children[-1]
-        if operand.op == "const":  # -2 is the number -2 (negation is exact)
-            return const(-operand.value)
-        return make(_primitive("neg"), (operand,))
+        return _neg(children[-1])
+
+
+def _number(token) -> Node:
+    return const(float(token.replace("\u2212", "-")))
+
+
+def _pow(base: Node, exponent) -> Node:
+    if not isinstance(exponent, Node):  # x² x⁻¹: a superscript token
+        exponent = const(float(str(exponent).translate(_SUPERSCRIPT)))
+    return make(_primitive("pow"), (base, exponent))
+
+
+def _neg(operand: Node) -> Node:
+    if operand.op == "const":  # -2 is the number -2 (negation is exact)
+        return const(-operand.value)
+    return make(_primitive("neg"), (operand,))
 
 
 def _first_token(outputs: list):
     token, _node = outputs[0]
     if token is not None:
         return token
-    from lark import Token
-
     stripped = _source[0].lstrip().lstrip(";")
-    return Token("NAME", "", start_pos=len(_source[0]) - len(stripped), line=1, column=1)
+    return _generated().Token(
+        "NAME", "", start_pos=len(_source[0]) - len(stripped), line=1, column=1
+    )
 
 
 _PARAMETERS = re.compile(r"\s*\(\s*([A-Za-z_]\w*(?:\s*,\s*[A-Za-z_]\w*)*)?\s*\)")
@@ -375,23 +387,207 @@ def _function_as_name(text: str, token) -> str:
     return f"{text} is a function; write {text}({match.group(1)}) with its argument in parentheses"
 
 
+# ---------------------------------------------------------------------------
+# The parser: Lark's, generated from the grammar, with its hooks set for speed
+
+
+def _generated():
+    """The module that Lark's standalone tool generated from the grammar
+    (``python -m derivcli._generate``): Lark's lexer and LALR loop and the
+    grammar's tables, loaded without importing ``lark``."""
+    from . import _lark_parser
+
+    return _lark_parser
+
+
 @lru_cache(maxsize=1)
 def _parser():
-    from lark import Lark
+    """Lark's parser for ``grammars/expr.lark`` (the generated module), with
+    the transformer embedded in the LALR loop, the postlexer, and three of
+    Lark's hooks set for speed (``_speed_up``)."""
+    lark = _generated()
+    parser = lark.Lark_StandAlone(transformer=_Builder(), postlex=Postlexer())
+    _speed_up(parser, lark)
+    return parser
 
-    return Lark(
-        grammar_path().read_text(encoding="utf-8"),
-        parser="lalr",
-        transformer=_Builder(),
-        lexer="basic",
-        postlex=Postlexer(),
-        maybe_placeholders=True,
-        propagate_positions=False,
-        # issue 15: Lark keeps the analysed grammar in a file in the temp
-        # directory, keyed by a hash of the grammar, the options and the Lark
-        # and Python versions: 3-5x faster than analysing it at every start
-        cache=True,
-    )
+
+def _speed_up(parser, lark) -> None:
+    """Three changes that keep Lark's tokens, tables and reductions:
+
+    - the lexer: Lark's basic lexer (the same terminals and the same combined
+      regular expression, built by Lark) with a tighter loop per token;
+    - the callbacks of the arithmetic rules take the LALR value stack's
+      slice as it is and build the node directly (no child filter, no list
+      per reduction); the other rules keep the callbacks Lark built from
+      ``_Builder``;
+    - the rules in the parse table are wrapped so that the loop's dictionary
+      lookups and comparisons on them are the built-in identity ones instead
+      of ``Rule.__hash__``/``__eq__`` in Python.
+    """
+    frontend = parser.parser
+    connector = frontend.lexer  # PostLexConnector(lexer, postlexer)
+    basic = connector.lexer
+    if type(basic) is lark.BasicLexer:
+        basic.__class__ = _fast_lexer_class(lark)
+    lalr = frontend.parser.parser  # the _Parser with the loop
+    callbacks = {}
+    wrapped = {}
+    for actions in lalr.parse_table.states.values():
+        for token, (action, arg) in list(actions.items()):
+            if action is lark.Shift:
+                continue
+            reduction = wrapped.get(arg)
+            if reduction is None:
+                reduction = wrapped[arg] = _Reduction(arg)
+                fast = _fast_callback(arg)
+                callbacks[reduction] = fast or lalr.callbacks[arg]
+            actions[token] = (action, reduction)
+    callbacks.update((k, v) for k, v in lalr.callbacks.items() if isinstance(k, str))
+    lalr.callbacks = callbacks
+
+
+class _Reduction:
+    """A rule of the parse table as the LALR loop sees it (its length and
+    the name of its left side), compared and hashed by identity."""
+
+    __slots__ = ("rule", "expansion", "origin")
+
+    def __init__(self, rule) -> None:
+        self.rule = rule
+        self.expansion = rule.expansion
+        self.origin = rule.origin
+
+    def __repr__(self) -> str:
+        return repr(self.rule)
+
+
+def _kept(rule) -> list[int] | None:
+    """The positions of the children that Lark's child filter keeps for
+    ``rule`` (None where it would also insert or inline children)."""
+    options = rule.options
+    if options.keep_all_tokens or options.empty_indices:
+        return None
+    kept = []
+    for i, sym in enumerate(rule.expansion):
+        if sym.is_term and sym.filter_out:
+            continue
+        if not sym.is_term and sym.name.startswith("_"):
+            return None  # inlined: its children would be spliced in
+        kept.append(i)
+    return kept
+
+
+def _fast_callback(rule):
+    """A callback on the raw value-stack slice that returns what Lark's
+    wrapped ``_Builder`` callback returns for ``rule``, or None to keep
+    Lark's (tests/test_parser_speed.py compares the two on every rule)."""
+    kept = _kept(rule)
+    if not kept:
+        return None
+    if rule.options.expand1 and not rule.alias:  # ?rule: one child is passed up
+        return itemgetter(kept[0]) if len(kept) == 1 else None
+    name = rule.alias or rule.origin.name
+    first, last = kept[0], kept[-1]
+    if name in ("add", "sub", "mul", "div") and len(kept) == 2:
+        prim = _primitive(name)
+
+        def binary(s: list) -> Node:
+            return make(prim, (s[first], s[last]))
+
+        return binary
+    if name == "pow" and len(kept) >= 2:
+        return lambda s: _pow(s[first], s[last])
+    if name == "neg":
+        return lambda s: _neg(s[last])
+    if name == "pos":
+        return itemgetter(last)
+    if name == "number" and len(kept) == 1:
+
+        def number(s: list) -> Node:  # a number met before in this text: its node
+            text = s[first].value
+            numbers = _scope[0].numbers
+            node = numbers.get(text)
+            if node is None:
+                node = numbers[text] = _number(s[first])
+            return node
+
+        return number
+    return None
+
+
+def _fast_lexer_class(lark):
+    """Lark's ``BasicLexer`` with its loop written for speed: the same
+    scanner (Lark's one regular expression of all terminals, in Lark's
+    order), matched with ``finditer`` from the first character, the same
+    token types, values and positions; anything unusual (several
+    expressions, terminal callbacks, a character no terminal matches) goes
+    back to Lark's own loop at that position, which raises its error."""
+    cls = _FAST_LEXERS.get(lark.BasicLexer)
+    if cls is not None:
+        return cls
+    base = lark.BasicLexer
+    token_class = lark.Token
+
+    class FastBasicLexer(base):
+        def lex(self, state, parser_state):
+            scanner = self.scanner
+            if len(scanner._mres) != 1 or self.callback:
+                yield from base.lex(self, state, parser_state)
+                return
+            text = state.text.text
+            end = state.text.end
+            counter = state.line_ctr
+            pos = counter.char_pos
+            line = counter.line
+            line_start = counter.line_start_pos
+            ignore = self.ignore_types
+            newlines = self.newline_types
+            new = str.__new__
+            token = None
+            for match in scanner._mres[0].finditer(text, pos, end):
+                start, stop = match.span()
+                if start != pos:
+                    break  # no terminal matches at pos: Lark's loop raises
+                kind = match.lastgroup
+                pos = stop
+                if kind in newlines:  # (Lark's guess: the pattern mentions a newline)
+                    value = text[start:stop]
+                    token_line = line
+                    column = start - line_start + 1
+                    if "\n" in value:
+                        line += value.count("\n")
+                        line_start = start + value.rindex("\n") + 1
+                    if kind in ignore:
+                        continue
+                elif kind in ignore:  # spaces: skipped before any other work
+                    continue
+                else:
+                    value = text[start:stop]
+                    token_line = line
+                    column = start - line_start + 1
+                token = new(token_class, value)
+                token.type = kind
+                token.value = value
+                token.start_pos = start
+                token.line = token_line
+                token.column = column
+                token.end_line = line
+                token.end_column = stop - line_start + 1
+                token.end_pos = stop
+                state.last_token = token
+                yield token
+            counter.char_pos = pos
+            counter.line = line
+            counter.line_start_pos = line_start
+            counter.column = pos - line_start + 1
+            if pos < end:
+                yield from base.lex(self, state, parser_state)
+
+    _FAST_LEXERS[base] = FastBasicLexer
+    return FastBasicLexer
+
+
+_FAST_LEXERS: dict = {}
 
 
 # ---------------------------------------------------------------------------
@@ -573,15 +769,14 @@ def _position(text: str, line: int, column: int) -> str:
 
 
 def _lark_error(text: str, exc) -> ParseError:
-    from lark.exceptions import UnexpectedCharacters, UnexpectedToken
-
-    if isinstance(exc, UnexpectedCharacters):
+    lark = _generated()
+    if isinstance(exc, lark.UnexpectedCharacters):
         char = text.split("\n")[exc.line - 1][exc.column - 1 : exc.column]
         where = _position(text, exc.line, exc.column)
         message = f"unexpected character '{char}' at {where}"
         expected = _expected_text(_accepts(exc, exc.allowed))
         line, column = exc.line, exc.column
-    elif isinstance(exc, UnexpectedToken):
+    elif isinstance(exc, lark.UnexpectedToken):
         token = exc.token
         expected = _expected_text(_accepts(exc, exc.expected))
         if token.type == "$END":
@@ -627,16 +822,15 @@ def parse(text: str, lets: Sequence[tuple[str, str]] = ()) -> Graph:
 
 
 def _parse_text(text: str, scope: _Scope) -> list:
-    from lark.exceptions import UnexpectedInput, VisitError
-
+    lark = _generated()
     _source[0] = text
     _scope[0] = scope
     _where[0] = 0
     try:
         return _parser().parse(text)
-    except UnexpectedInput as exc:
+    except lark.UnexpectedInput as exc:
         raise _lark_error(text, exc) from None
-    except VisitError as exc:  # pragma: no cover - depends on lark's wrapping
+    except lark.VisitError as exc:  # pragma: no cover - depends on lark's wrapping
         if isinstance(exc.orig_exc, ParseError):
             raise exc.orig_exc from None
         raise

@@ -1,0 +1,217 @@
+"""The parser is Lark's: the module that Lark's standalone tool generates from
+``grammars/expr.lark`` is up to date, and the hooks set for speed (the lexer
+loop, the raw-slice callbacks, the wrapped rules) give exactly what Lark's
+own lexer and callbacks give: the same tokens, the same nodes created in the
+same order, the same errors."""
+
+from __future__ import annotations
+
+import functools
+import gc
+import importlib.util
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from derivcli import _generate, parser
+from derivcli.errors import ParseError
+from tests.oracle import CASES
+
+lark_installed = importlib.util.find_spec("lark") is not None
+
+#: texts with every terminal, newlines, comments, definitions, Unicode
+TEXTS = [
+    *(case[0] for case in CASES),
+    "2x + 3sin(x)^2 - x\u00b2",
+    "u: x*y, v: x + y",
+    "r = sqrt(x^2 + y^2); f(t, u) = t^2 + u\nf(r, 1) # a comment\n  + r",
+    "\u221a(x+1) \u00b7 \u03c0 r\u00b2 \u00f7 y\u207b\u00b9 \u2212 x\u207d\u00b9\u00b2\u207e \u00d7 2 \u22c5 z",
+    "1e\u22125 x + .5e3 y - 2.(x)(y) + 3 pi",
+    "x ** -y ^ +z",
+    "\n\n x \t\r\f\v+\n\ny; ; z\n",
+    "f(t) = t^2\ng(s) = f(s) + 1\ng(x)(x - 1)",
+    "max(x, y, 1) + log(x, 2) + atan2(y, x)",
+    "(" * 200 + "x" + ")" * 200,
+]
+
+#: texts that do not parse (lexer and parser errors, callback errors)
+BAD = [
+    "x $ y",
+    "x +",
+    "sin x",
+    "x y",
+    "2 @",
+    "(x + 1",
+    "x + 1)",
+    "f(t) = t\nf(1, 2)",
+    "r = r + 1; r",
+    "sinn(x)",
+    "x,\n\n,y",
+    "\u2202x",
+    "x = 1",
+    "x^^2",
+]
+
+
+def _reference_parser():
+    """The generated parser as Lark builds it, without derivcli's hooks."""
+    lark = parser._generated()
+    return lark.Lark_StandAlone(transformer=parser._Builder(), postlex=parser.Postlexer())
+
+
+@functools.lru_cache(maxsize=1)
+def _runtime_parser():
+    """Lark's runtime on the grammar file (the library, not the module)."""
+    from lark import Lark
+
+    return Lark(
+        parser.grammar_path().read_text(encoding="utf-8"),
+        transformer=parser._Builder(),
+        postlex=parser.Postlexer(),
+        **_generate.OPTIONS,
+    )
+
+
+def _shape(program) -> list:
+    """The nodes of the outputs in creation order, each as its operation,
+    its constant or name, and its arguments' places in that order."""
+    from derivcli.graph import topo_order
+
+    nodes = {}
+    for root in program.outputs:
+        for node in topo_order(root):
+            nodes[node] = None
+    ordered = sorted(nodes, key=lambda n: n.index)
+    place = {n: i for i, n in enumerate(ordered)}
+    return [(n.op, n.value, n.name, tuple(place[a] for a in n.args)) for n in ordered]
+
+
+def _parse_with(monkeypatch, make_parser, text: str):
+    made = make_parser()
+    with monkeypatch.context() as m:
+        m.setattr(parser, "_parser", lambda: made)
+        try:
+            program = parser.parse(text)
+        except ParseError as exc:
+            return ("error", exc.message, exc.detail)
+    shape = _shape(program), program.names
+    del program
+    gc.collect()  # no node outlives the parse: the next one creates its own
+    return shape
+
+
+# ---------------------------------------------------------------------------
+# the generated module is up to date
+
+
+def test_the_module_was_generated_from_the_grammar_as_it_is():
+    _path, text = _generate._grammar()
+    source = _generate.TARGET.read_text(encoding="utf-8")
+    assert source.startswith(_generate.header(text)), (
+        "derivcli/_lark_parser.py is out of date: run python -m derivcli._generate"
+    )
+
+
+@pytest.mark.skipif(not lark_installed, reason="lark (the generator) is not installed")
+def test_regenerating_the_module_gives_the_same_bytes():
+    import lark
+
+    generated = parser._generated().__version__
+    if lark.__version__ != generated:
+        pytest.skip(f"lark {lark.__version__} installed, the module is from lark {generated}")
+    assert _generate.generate() == _generate.TARGET.read_text(encoding="utf-8"), (
+        "derivcli/_lark_parser.py is out of date: run python -m derivcli._generate"
+    )
+
+
+def test_parsing_does_not_import_lark():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from derivcli.parser import parse; parse('x*x*y + y + 2');"
+        "print(sorted(m for m in sys.modules if m == 'lark' or m.startswith('lark.')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+# ---------------------------------------------------------------------------
+# the hooks give what Lark gives
+
+
+def _tokens(lexer, text: str) -> list:
+    lark = parser._generated()
+    state = lark.LexerState(lark.TextSlice.cast_from(text))
+    out = []
+    try:
+        for t in lexer.lex(state, None):
+            out.append(
+                (
+                    t.type,
+                    t.value,
+                    t.start_pos,
+                    t.line,
+                    t.column,
+                    t.end_line,
+                    t.end_column,
+                    t.end_pos,
+                )
+            )
+    except lark.UnexpectedCharacters as exc:
+        out.append(("error", exc.pos_in_stream, exc.line, exc.column, sorted(exc.allowed)))
+    return out
+
+
+def _lexers():
+    fast = parser._parser().parser.lexer.lexer
+    reference = _reference_parser().parser.lexer.lexer
+    assert type(fast) is not type(reference)  # the hook is in place
+    return fast, reference
+
+
+@pytest.mark.parametrize("text", TEXTS + BAD)
+def test_the_lexer_gives_lark_s_tokens(text):
+    fast, reference = _lexers()
+    assert _tokens(fast, text) == _tokens(reference, text)
+
+
+ALPHABET = "xy1.5e+-*/^()=,;:# \t\n\u2212\u00b7\u00b2\u207b\u221a\u03c0$sin"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=ALPHABET, max_size=40))
+def test_the_lexer_gives_lark_s_tokens_on_any_text(text):
+    fast, reference = _lexers()
+    assert _tokens(fast, text) == _tokens(reference, text)
+
+
+@pytest.mark.parametrize("text", TEXTS + BAD)
+def test_the_callbacks_build_lark_s_graph_in_lark_s_order(monkeypatch, text):
+    fast = _parse_with(monkeypatch, parser._parser, text)
+    assert fast == _parse_with(monkeypatch, _reference_parser, text)
+
+
+@pytest.mark.skipif(not lark_installed, reason="lark (the runtime) is not installed")
+@pytest.mark.parametrize("text", TEXTS)  # (the runtime raises the library's own errors)
+def test_the_generated_parser_parses_as_lark_s_runtime(monkeypatch, text):
+    fast = _parse_with(monkeypatch, parser._parser, text)
+    assert fast == _parse_with(monkeypatch, _runtime_parser, text)
+
+
+def test_every_arithmetic_rule_has_its_fast_callback():
+    """The hooks cover the rules that the LALR loop reduces most; a grammar
+    change that reshapes them shows here (the parser would still be right,
+    with Lark's callbacks, only slower)."""
+    lalr = parser._parser().parser.parser.parser
+    generated = parser._generated().__name__
+    fast = {
+        (r.rule.alias or r.rule.origin.name)
+        for r, f in lalr.callbacks.items()
+        if not isinstance(r, str)
+        and getattr(f, "__self__", None) is None  # not the _Builder method itself
+        and type(f).__module__ != generated  # nor Lark's child filter around it
+    }
+    assert {"add", "sub", "mul", "div", "pow", "neg", "pos", "number"} <= fast
+    assert all(type(r) is parser._Reduction for r in lalr.callbacks if not isinstance(r, str))
