@@ -18,7 +18,7 @@ import math
 import weakref
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, partial
 from typing import Any
 
 from .errors import DomainError, MissingValue
@@ -35,7 +35,26 @@ from .primitives import (
 from .printing import to_infix, to_latex  # noqa: F401 - re-exported: printing.py owns them
 
 _counter = itertools.count()
-_interned: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
+#: the interning table: key -> weak reference to the node. A plain dict with
+#: weak references whose callback drops the entry (what WeakValueDictionary
+#: does, without its Python-level get: node creation is most of a parse)
+_interned: dict[tuple, weakref.ref] = {}
+
+
+def _drop(key: tuple, ref: weakref.ref) -> None:
+    """The entry of a node that died (unless the key was made anew since)."""
+    if _interned.get(key) is ref:
+        del _interned[key]
+
+
+def _lookup(key: tuple) -> Node | None:
+    ref = _interned.get(key)
+    return None if ref is None else ref()
+
+
+def _intern(key: tuple, node: Node) -> Node:
+    _interned[key] = weakref.ref(node, partial(_drop, key))
+    return node
 
 
 class Node:
@@ -103,15 +122,20 @@ def _apply(name: str, *args: Any) -> Node:
     return Node.apply_primitive(PRIMITIVES[name], args)
 
 
+_set_op, _set_prim, _set_args, _set_value, _set_name, _set_index = (
+    Node.__dict__[slot].__set__ for slot in ("op", "prim", "args", "value", "name", "index")
+)
+
+
 def _new(op: str, prim: Primitive | None, args: tuple, value: Any, name: Any) -> Node:
+    # the slots' own descriptors: Node.__setattr__ refuses every assignment
     node = object.__new__(Node)
-    set_ = object.__setattr__
-    set_(node, "op", op)
-    set_(node, "prim", prim)
-    set_(node, "args", args)
-    set_(node, "value", value)
-    set_(node, "name", name)
-    set_(node, "index", next(_counter))
+    _set_op(node, op)
+    _set_prim(node, prim)
+    _set_args(node, args)
+    _set_value(node, value)
+    _set_name(node, name)
+    _set_index(node, next(_counter))
     return node
 
 
@@ -119,27 +143,29 @@ def const(value: float) -> Node:
     """The constant node for ``value`` (a float; -0.0 and 0.0 differ)."""
     value = float(value)
     key = ("const", value.hex())
-    node = _interned.get(key)
+    node = _lookup(key)
     if node is None:
-        node = _interned[key] = _new("const", None, (), value, None)
+        node = _intern(key, _new("const", None, (), value, None))
     return node
 
 
 def var(name: str) -> Node:
     """The variable node called ``name``."""
     key = ("var", name)
-    node = _interned.get(key)
+    node = _lookup(key)
     if node is None:
-        node = _interned[key] = _new("var", None, (), None, name)
+        node = _intern(key, _new("var", None, (), None, name))
     return node
 
 
 def make(prim: Primitive, args: tuple[Node, ...]) -> Node:
     """The node ``prim(*args)`` exactly as written (no folding)."""
     key = (prim.name, *args)
-    node = _interned.get(key)
+    ref = _interned.get(key)
+    node = None if ref is None else ref()
     if node is None:
-        node = _interned[key] = _new(prim.name, prim, args, None, None)
+        node = _new(prim.name, prim, args, None, None)
+        _interned[key] = weakref.ref(node, partial(_drop, key))
     return node
 
 
@@ -616,7 +642,7 @@ class Tape:
         out = []
         where = self.where
         for name in wrt:
-            j = where.get(_interned.get(("var", name)), -1)
+            j = where.get(_lookup(("var", name)), -1)
             if j < 0 or x_bar[j] is None:
                 out.append(0.0)
             else:
