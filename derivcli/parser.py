@@ -9,11 +9,14 @@ import re
 from collections.abc import Sequence
 from functools import lru_cache
 from operator import itemgetter
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .errors import ParseError, UnknownFunction, UsageError
 from .graph import Graph, Node, Program, const, make, var
 from .primitives import CONSTANTS, FUNCTIONS, PRIMITIVES, ArityError, call
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 GRAMMAR_NAME = "expr.lark"
 
@@ -21,6 +24,8 @@ GRAMMAR_NAME = "expr.lark"
 def grammar_path() -> Path:
     """Where ``expr.lark`` is: inside the installed package, or at the top
     of a checkout (``grammars/``, next to the ``derivcli/`` folder)."""
+    from pathlib import Path  # not at start-up: parsing reads the generated module
+
     here = Path(__file__).resolve().parent
     for candidate in (
         here / "grammars" / GRAMMAR_NAME,  # installed wheel
