@@ -120,6 +120,14 @@ def _builtin_kind(text: str) -> str | None:
     return None
 
 
+def _parameter(name: str) -> Node:
+    """The stand-in for the parameter ``name`` inside a function body: a
+    variable whose name no input can spell, so a variable of the expression
+    with the same name (``r = x^2; f(x) = x + r``) is not captured when a
+    call substitutes its arguments."""
+    return var("\x00" + name)
+
+
 def _substitute(body: Node, mapping: dict[Node, Node]) -> Node:
     """``body`` with the nodes of ``mapping`` replaced (a loop, no recursion)."""
     from .graph import topo_order
@@ -155,7 +163,7 @@ class _Builder:
             return const(CONSTANTS["pi"])
         scope = _scope[0]
         if text in scope.params:
-            return var(text)
+            return _parameter(text)
         defining = scope.defining
         if defining is not None and text == str(defining):
             raise ParseError(
@@ -184,7 +192,7 @@ class _Builder:
                     f"({', '.join(params)}), not {len(args)}",
                     _caret_detail(token),
                 )
-            return _substitute(body, {var(p): a for p, a in zip(params, args)})
+            return _substitute(body, {_parameter(p): a for p, a in zip(params, args)})
         if scope.defining is not None and text == str(scope.defining):
             raise ParseError(
                 f"{text} is used in its own definition; a definition cannot refer to itself",
