@@ -24,6 +24,7 @@ So the products of a trace recompute what the mode computes.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -744,7 +745,12 @@ def _contribution_text(r: BackRow, t: Term) -> str:
 def _latex_number(v: float) -> str:
     from .printing import _latex_const
 
-    return _latex_const(float(v))
+    v = float(v)
+    if math.isnan(v):
+        return "\\mathrm{NaN}"
+    if math.isinf(v):
+        return "\\infty" if v > 0 else "-\\infty"
+    return _latex_const(v)
 
 
 def _latex_marked(name: str, mark: str) -> str:
@@ -793,7 +799,7 @@ def to_latex(result: Trace) -> str:
             for t in r.contributions:
                 lines.append(
                     f"{_latex_marked(t.arg, 'bar')} &\\mathrel{{+}}= {bar}"
-                    f" {_latex_factor(t.partial_latex)} = {_latex_number(t.product)}"
+                    f"{_latex_times(_latex_factor(t.partial_latex))} = {_latex_number(t.product)}"
                 )
         more = _more(len(sweep.rows), sweep.total, "backward steps")
         if more:
@@ -804,6 +810,13 @@ def to_latex(result: Trace) -> str:
             top = f"\\partial {_latex_name(f) if several else 'f'}"
             lines.append(f"\\frac{{{top}}}{{\\partial {_latex_name(x)}}} &= {_latex_number(v)}")
     return "\\begin{align*}\n" + " \\\\\n".join(lines) + "\n\\end{align*}\n"
+
+
+def _latex_times(factor: str) -> str:
+    """The product sign before ``factor`` after an adjoint: none before a
+    letter (\\bar{s}_{1} y), \\cdot before a number (\\bar{s}_{1} \\cdot 2 x,
+    which juxtaposed would read as the subscript 12)."""
+    return f" \\cdot {factor}" if factor[:1].isdigit() or factor[:1] == "." else f" {factor}"
 
 
 def _latex_factor(text: str) -> str:
