@@ -69,6 +69,8 @@ class Postlexer:
         prev = None
         depth = 0
         newline = None
+        starts = _starts
+        starts.clear()
         for token in stream:
             kind = token.type
             if kind == "_NL":
@@ -86,8 +88,15 @@ class Postlexer:
                 depth = max(depth - 1, 0)
             if prev is not None and prev.type in _CLOSES and kind in _OPENS:
                 yield Token.new_borrow_pos("_JUXT", "", token)
+            if kind != "SEMICOLON" and (prev is None or prev.type in ("_NL", "SEMICOLON")):
+                starts.append(token)  # the first token of a statement
             yield token
             prev = token
+
+
+#: the first token of each statement of the text being parsed (in order),
+#: for carets that point at a statement rather than at a token
+_starts: list = []
 
 
 # ---------------------------------------------------------------------------
@@ -259,12 +268,13 @@ class _Builder:
         outputs: list = []
         last = None
         if _scope[0].definitions_only:
-            for item in children:
+            for i, item in enumerate(children):
                 if not isinstance(item, tuple):
+                    start = _starts[i] if i < len(_starts) else _first_token(item)
                     raise ParseError(
                         "--let takes definitions only (name = expression or f(t) = "
                         "expression); the expression to compute is the EXPRESSION argument",
-                        _caret_detail(_first_token(item)),
+                        _caret_detail(start),
                     )
             return []
         for item in children:
@@ -605,6 +615,9 @@ def _lark_error(text: str, exc) -> ParseError:
     return ParseError(message, detail)
 
 
+_COMMENT = re.compile(r"#[^\n]*")
+
+
 def parse(text: str, lets: Sequence[tuple[str, str]] = ()) -> Graph:
     """Parse ``text`` into a :class:`Graph` (raises ``ParseError``).
 
@@ -615,6 +628,8 @@ def parse(text: str, lets: Sequence[tuple[str, str]] = ()) -> Graph:
         raise ParseError("the expression is empty; give a formula such as 'x*x*y + y + 2'")
     scope = _Scope()
     for where, definitions in lets:
+        if not _COMMENT.sub("", definitions).strip(" \t\r\n\f\v;"):
+            continue  # an empty or comments-only --let file defines nothing
         scope.definitions_only = True
         try:
             _parse_text(definitions, scope)

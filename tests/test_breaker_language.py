@@ -49,3 +49,44 @@ def test_program_form_with_a_leading_sign_parses_back(text):
     # what diff prints in the program form: the same graph as the infix form
     d = derivative_of(text, "x", form="program").derivative
     assert parse(d).root is parse(derivative_of(text, "x").derivative).root, d
+
+
+# --let: an output in a definitions file was reported at line 1 with the
+# caret under the first definition, wherever the output was.
+@pytest.mark.parametrize(
+    ("text", "line", "shown"),
+    [
+        ("k = 0.5\nx^2\n", 2, "x^2"),
+        ("k = 0.5\n\n  x^2 + k\n", 3, "  x^2 + k"),
+        ("# library\nk = 0.5\ng(t) = k*t\ng(2)\n", 4, "g(2)"),
+        ("k = 1; 2x\n", None, "k = 1; 2x"),  # one line: no line number
+    ],
+)
+def test_let_file_output_error_points_at_the_output(tmp_path, text, line, shown):
+    from tests.clirun import run
+
+    path = tmp_path / "defs.txt"
+    path.write_text(text)
+    result = run("eval", "x", "--let", f"@{path}", "--at", "x=1")
+    assert result.exit_code == 2
+    first, quoted, caret = result.stderr.splitlines()[:3]
+    where = f", line {line}" if line else ""
+    assert f"defs.txt{where}: --let takes definitions only" in first
+    assert quoted == "  " + shown
+    # the caret is under the output's first character
+    start = shown.index("2x") if "; 2x" in shown else len(shown) - len(shown.lstrip())
+    assert caret == "  " + " " * start + "^"
+
+
+# --let with nothing to define (an empty or comments-only library file, or
+# an empty string from a script) defines nothing; it was a parse error.
+@pytest.mark.parametrize("text", ["", "\n\n", "# nothing yet\n", "  # a\n# b\n", ";"])
+def test_let_that_defines_nothing_is_accepted(tmp_path, text):
+    from tests.clirun import run
+
+    path = tmp_path / "defs.txt"
+    path.write_text(text)
+    for let in (f"@{path}", text):
+        result = run("eval", "x^2", "--let", let, "--at", "x=3", "--format", "value")
+        assert result.exit_code == 0, result.output
+        assert float(result.stdout) == 9.0
