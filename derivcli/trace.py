@@ -743,14 +743,20 @@ def _contribution_text(r: BackRow, t: Term) -> str:
 
 
 def _latex_number(v: float) -> str:
-    from .printing import _latex_const
+    from .numbers import text_number
 
     v = float(v)
     if math.isnan(v):
         return "\\mathrm{NaN}"
     if math.isinf(v):
         return "\\infty" if v > 0 else "-\\infty"
-    return _latex_const(v)
+    # a value, not a constant of the expression: its digits as in the table
+    # (2.718281828459045, never the symbol e)
+    text = text_number(v)
+    if "e" in text:  # 1e-20 -> 1 \\times 10^{-20}
+        mantissa, exponent = text.split("e")
+        return f"{mantissa} \\times 10^{{{int(exponent)}}}"
+    return text
 
 
 def _latex_marked(name: str, mark: str) -> str:

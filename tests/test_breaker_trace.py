@@ -47,3 +47,20 @@ def test_latex_adjoint_times_a_number_has_a_product_sign(expression, point):
         if "\\mathrel{+}=" in line:
             # the adjoint is followed by a letter or by \cdot, never a digit
             assert re.search(r"\\bar\{[^}]*\}(?:_\{[^}]*\})? [\d.]", line) is None, line
+
+
+# A value equal to e or pi was printed as the symbol (\bar{s}_{3} += ... = e,
+# x = \pi) in a LaTeX trace, where the table prints the digits.
+@pytest.mark.parametrize(
+    ("expression", "point", "mode", "value"),
+    [
+        ("exp(x)", "x=1", "reverse", "2.718281828459045"),
+        ("exp(x)", "x=1", "forward", "2.718281828459045"),
+        ("exp(x)", "x=1", "dual", "2.718281828459045"),
+        ("x*y", "x=pi,y=1", "reverse", "3.141592653589793"),
+    ],
+)
+def test_latex_trace_values_are_digits_not_constants(expression, point, mode, value):
+    text = _latex(expression, "--at", point, "--mode", mode)
+    assert f"= {value}" in text, text
+    assert re.search(r"= (e|\\pi)( |$)", text, re.M) is None, text
