@@ -64,3 +64,36 @@ def test_latex_trace_values_are_digits_not_constants(expression, point, mode, va
     text = _latex(expression, "--at", point, "--mode", mode)
     assert f"= {value}" in text, text
     assert re.search(r"= (e|\\pi)( |$)", text, re.M) is None, text
+
+
+def _doubling(n: int) -> str:
+    """a1 = x*x; a2 = a1*a1; ...: n nodes, 2**n factors written out."""
+    return "; ".join(["a1 = x*x"] + [f"a{i} = a{i - 1}*a{i - 1}" for i in range(2, n + 1)]) + (
+        f"; a{n}"
+    )
+
+
+# diff --steps wrote each step as a tree: on a graph with shared nodes the
+# text is exponential in the number of nodes (40 nodes: ~10^12 characters),
+# so it ran out of memory and time instead of refusing.
+@pytest.mark.parametrize("fmt", ["infix", "latex", "json"])
+@pytest.mark.parametrize("n", [25, 40, 62])
+def test_steps_refuse_text_exponential_in_shared_nodes(n, fmt):
+    import time
+
+    began = time.perf_counter()
+    result = run("diff", _doubling(n), "--wrt", "x", "--steps", "--format", fmt)
+    assert time.perf_counter() - began < 10
+    assert result.exit_code == 2, result.output[:300]
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "--steps" in lines[0] and "too long" in lines[0], lines
+
+
+@pytest.mark.parametrize("n", [1, 3, 5])
+def test_steps_of_small_shared_graphs_still_end_at_diff(n):
+    steps = run("diff", _doubling(n), "--wrt", "x", "--steps")
+    answer = run("diff", _doubling(n), "--wrt", "x")
+    assert steps.exit_code == answer.exit_code == 0
+    last = steps.stdout.rstrip("\n").split("\n")[-1]
+    expected = "2*x" if n == 1 else f"{2**n}*x^{2**n - 1}"
+    assert last.split("  ")[-1].strip() == answer.stdout.strip() == expected
