@@ -464,7 +464,13 @@ def _typo_cost(typed: str, known: str) -> float:
 def close_names(typed: str, known) -> list[str]:
     """The names of ``known`` closest to ``typed`` (a typo away), best first."""
     limit = 1.0 if len(typed) <= 4 else 2.0
-    costs = {name: _typo_cost(typed, name) for name in known if abs(len(name) - len(typed)) <= 2}
+    lower = typed.lower()
+    costs = {
+        # a different case (Sin, LOG) is a slip of 1/2, whatever the letters
+        name: min(_typo_cost(typed, name), _typo_cost(lower, name) + 0.5 if lower != typed else 9)
+        for name in known
+        if abs(len(name) - len(typed)) <= 2
+    }
     if not costs:
         return []
     best = min(costs.values())
@@ -523,6 +529,20 @@ def _unknown_function(token) -> UnknownFunction:
 _PREVIOUS = re.compile(r"([A-Za-z_]\w*|(?:\d+\.?\d*|\.\d+)(?:[eE][+\-\u2212]?\d+)?|\))\s*$")
 
 
+def _closed_operand(text: str, close: int) -> str:
+    """The source of the bracket (or call) that the ')' at ``close`` ends."""
+    depth = 0
+    for i in range(close, -1, -1):
+        if text[i] == ")":
+            depth += 1
+        elif text[i] == "(":
+            depth -= 1
+            if depth == 0:
+                name = re.search(r"[A-Za-z_]\w*$", text[:i])
+                return text[name.start() if name else i : close + 1]
+    return ""
+
+
 def _juxtaposition_hint(text: str, token) -> str:
     """``sin x``: write sin(x); ``x y``: write x*y (a name, a number or ')'
     followed by an operand that is not an implicit product)."""
@@ -532,6 +552,8 @@ def _juxtaposition_hint(text: str, token) -> str:
     if match is None:
         return ""
     before = match.group(1)
+    if before == ")":  # (x+1)2, sin(x)2: the whole operand that the ')' closes
+        before = _closed_operand(text, match.start(1)) or before
     if before in FUNCTIONS or before in _scope[0].functions:
         return f"{before} is a function; write {before}({token}) with its argument in parentheses"
     if token.type == "LPAR":

@@ -90,3 +90,45 @@ def test_let_that_defines_nothing_is_accepted(tmp_path, text):
         result = run("eval", "x^2", "--let", let, "--at", "x=3", "--format", "value")
         assert result.exit_code == 0, result.output
         assert float(result.stdout) == 9.0
+
+
+def _error(text: str):
+    from derivcli.errors import ParseError
+
+    with pytest.raises(ParseError) as info:
+        parse(text)
+    return info.value
+
+
+# A function name typed in another case (Sin, LOG) got no suggestion and the
+# whole list of functions; case is a slip, the closest one.
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [
+        ("Sin", "sin"),
+        ("SIN", "sin"),
+        ("Exp", "exp"),
+        ("LOG", "log"),
+        ("Min", "min"),
+        ("Sinh", "sinh"),
+        ("ATAN2", "atan2"),
+        ("Softplus", "softplus"),
+    ],
+)
+def test_a_function_in_another_case_suggests_the_function(typed, meant):
+    error = _error(f"{typed}(x, y)" if meant in ("min", "atan2") else f"{typed}(x)")
+    assert error.message == f"unknown function '{typed}'. Did you mean {meant}?"
+
+
+# A number after ')' suggested ')*2' instead of the operand the ')' closes.
+@pytest.mark.parametrize(
+    ("text", "fix"),
+    [
+        ("(x)2", "(x)*2"),
+        ("sin(x)2", "sin(x)*2"),
+        ("2*(x+(y))3", "(x+(y))*3"),
+        ("f(t) = t; f(x)2.5", "f(x)*2.5"),
+    ],
+)
+def test_a_number_after_a_bracket_suggests_the_product(text, fix):
+    assert _error(text).message.endswith(f"for a product write {fix}")
