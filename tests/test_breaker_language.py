@@ -132,3 +132,30 @@ def test_a_function_in_another_case_suggests_the_function(typed, meant):
 )
 def test_a_number_after_a_bracket_suggests_the_product(text, fix):
     assert _error(text).message.endswith(f"for a product write {fix}")
+
+
+# An unknown name close to a known one: a variable spelt like a constant in
+# another case (Pi, E) or glued to a function (sinx) only said "no value".
+@pytest.mark.parametrize(
+    ("text", "hint"),
+    [
+        ("2*Pi*x", "write pi: names are case-sensitive"),
+        ("E^x", "write e: names are case-sensitive"),
+        ("sinx + x", "write sin(x)"),
+        ("log2x", "write log2(x)"),
+        ("x*cos2", "write cos(2)"),
+    ],
+)
+def test_missing_value_for_a_slip_suggests_the_fix(text, hint):
+    from tests.clirun import run
+
+    result = run("eval", text, "--at", "x=1")
+    assert result.exit_code == 2
+    assert result.stderr.strip().endswith(hint + ")"), result.stderr
+
+
+def test_missing_value_for_a_plain_variable_has_no_hint():
+    from tests.clirun import run
+
+    result = run("eval", "a*x + sigma", "--at", "x=1")
+    assert result.stderr.strip() == "Error: no value for a, sigma; add --at a=VALUE,sigma=VALUE"
