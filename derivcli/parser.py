@@ -114,6 +114,14 @@ class _Scope:
         self.params: tuple[str, ...] = ()
         self.defining = None  # the token of the name being defined
         self.definitions_only = False  # a --let: definitions and no output
+        self.sizes: dict[str, int] = {}  # the nodes of each function's body
+        self.expanded = 0  # nodes copied by the calls of defined functions so far
+
+
+#: the most nodes the calls of defined functions may copy in one parse: each
+#: call copies its function's body, so nested definitions (f2(t) = f1(f1(t)),
+#: f3(t) = f2(f2(t)), ...) double at every line and would exhaust the memory
+MAX_EXPANSION = 1_000_000
 
 
 _scope = [_Scope()]
@@ -201,6 +209,14 @@ class _Builder:
                     f"({', '.join(params)}), not {len(args)}",
                     _caret_detail(token),
                 )
+            scope.expanded += scope.sizes[text]
+            if scope.expanded > MAX_EXPANSION:
+                raise ParseError(
+                    f"the defined functions expand to more than {MAX_EXPANSION:,} operations "
+                    f"(every call is a copy of its function: this call of {text} copies "
+                    f"{scope.sizes[text]:,}); nest fewer calls of functions that call others",
+                    _caret_detail(token),
+                )
             return _substitute(body, {_parameter(p): a for p, a in zip(params, args)})
         if scope.defining is not None and text == str(scope.defining):
             raise ParseError(
@@ -259,7 +275,10 @@ class _Builder:
     def define_function(self, children: list) -> tuple:
         token, body = children
         scope = _scope[0]
+        from .graph import topo_order
+
         scope.functions[str(token)] = (scope.params, body)
+        scope.sizes[str(token)] = len(topo_order(body))
         scope.params = ()
         scope.defining = None
         return ("definition", token)

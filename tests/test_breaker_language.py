@@ -159,3 +159,33 @@ def test_missing_value_for_a_plain_variable_has_no_hint():
 
     result = run("eval", "a*x + sigma", "--at", "x=1")
     assert result.stderr.strip() == "Error: no value for a, sigma; add --at a=VALUE,sigma=VALUE"
+
+
+def _doubling_calls(n: int) -> str:
+    """f1(t) = t + 1; f2(t) = f1(f1(t)); ...: n lines, 2**n operations."""
+    lines = ["f1(t) = t + 1"] + [f"f{i}(t) = f{i - 1}(f{i - 1}(t))" for i in range(2, n + 1)]
+    return "; ".join(lines) + f"; f{n}(x)"
+
+
+# Every call copies its function's body, so functions that call functions
+# double at each line: 30 lines asked for 2**30 nodes and ran out of memory.
+def test_definitions_that_expand_exponentially_are_refused(monkeypatch):
+    import time
+
+    from derivcli import parser
+    from derivcli.errors import ParseError
+
+    monkeypatch.setattr(parser, "MAX_EXPANSION", 10_000)
+    began = time.perf_counter()
+    with pytest.raises(ParseError) as info:
+        parse(_doubling_calls(60))
+    assert time.perf_counter() - began < 5
+    assert info.value.message.startswith("the defined functions expand to more than 10,000")
+    assert "^" in info.value.detail
+
+
+@pytest.mark.parametrize("n", [1, 5, 12])
+def test_nested_function_calls_under_the_limit_expand(n):
+    from derivcli.graph import evaluate
+
+    assert evaluate(parse(_doubling_calls(n)).root, {"x": 0.5}) == 0.5 + 2 ** (n - 1)
