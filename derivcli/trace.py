@@ -70,7 +70,8 @@ def step_names(program: Program, names: Mapping[Node, str] | None = None) -> dic
     if names is None:
         names = getattr(program, "definitions", None)
     given = dict(names or {})
-    prefix = _prefix(program.variables)
+    # the numbered names avoid the variables and the user's own names (s1 = x^2)
+    prefix = _prefix((*program.variables, *given.values()))
     out: dict[Node, str] = {}
     count = 0
     for node in ordered_steps(program):

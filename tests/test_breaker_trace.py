@@ -97,3 +97,23 @@ def test_steps_of_small_shared_graphs_still_end_at_diff(n):
     last = steps.stdout.rstrip("\n").split("\n")[-1]
     expected = "2*x" if n == 1 else f"{2**n}*x^{2**n - 1}"
     assert last.split("  ")[-1].strip() == answer.stdout.strip() == expected
+
+
+# The user's definition names s1, s2 were reused for the numbered steps:
+# two steps called s1 ("s1 = s1*s2"), in the trace and in the graph.
+@pytest.mark.parametrize(
+    "expression",
+    ["s1 = x^2; s2 = sin(x); s1*s2 + exp(x)", "s1 = x^2; s1*exp(x)", "s_1 = x; s1 = x^2; s1*s_1*x"],
+)
+@pytest.mark.parametrize("command", ["trace", "graph"])
+def test_step_names_never_repeat_the_users_names(expression, command):
+    import json
+
+    if command == "trace":
+        result = run("trace", expression, "--at", "x=1", "--format", "json")
+        names = [row["step"] for row in json.loads(result.stdout)["steps"]]
+    else:
+        result = run("graph", expression, "--format", "dot")
+        names = re.findall(r'n\d+ \[label="([^"\\]+?)(?: = |\\n|")', result.stdout)
+    assert result.exit_code == 0, result.output
+    assert len(names) == len(set(names)), names
