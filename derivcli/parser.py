@@ -627,6 +627,18 @@ def _position(text: str, line: int, column: int) -> str:
     return f"column {column}"
 
 
+#: characters pasted from documents that look like an operator but are not one
+_LOOKALIKES = {
+    "\u2013": ("-", "minus"),  # en dash
+    "\u2014": ("-", "minus"),  # em dash
+    "\u2010": ("-", "minus"),  # hyphen
+    "\u2011": ("-", "minus"),  # non-breaking hyphen
+    "\u2217": ("*", "a product"),  # asterisk operator
+    "\u2044": ("/", "a quotient"),  # fraction slash
+    "\u2215": ("/", "a quotient"),  # division slash
+}
+
+
 def _lark_error(text: str, exc) -> ParseError:
     from lark.exceptions import UnexpectedCharacters, UnexpectedToken
 
@@ -634,6 +646,8 @@ def _lark_error(text: str, exc) -> ParseError:
         char = text.split("\n")[exc.line - 1][exc.column - 1 : exc.column]
         where = _position(text, exc.line, exc.column)
         message = f"unexpected character '{char}' at {where}"
+        if char in _LOOKALIKES:  # pasted punctuation that looks like an operator
+            message += f"; for {_LOOKALIKES[char][1]} write {_LOOKALIKES[char][0]}"
         expected = _expected_text(_accepts(exc, exc.allowed))
         line, column = exc.line, exc.column
     elif isinstance(exc, UnexpectedToken):

@@ -189,3 +189,29 @@ def test_nested_function_calls_under_the_limit_expand(n):
     from derivcli.graph import evaluate
 
     assert evaluate(parse(_doubling_calls(n)).root, {"x": 0.5}) == 0.5 + 2 ** (n - 1)
+
+
+# Text pasted from documents: no-break and thin spaces were unexpected
+# characters (shown as a space); dashes and look-alike operators gave no hint.
+@pytest.mark.parametrize(
+    ("pasted", "ascii_text"),
+    [("2\u00a0x + 1", "2x + 1"), ("x\u2009*\u2009y", "x*y"), ("1\u202f000*x", "1 000*x")],
+)
+def test_pasted_spaces_are_spaces(pasted, ascii_text):
+    if ascii_text == "1 000*x":  # a space never joins digits: both are errors
+        assert _error(pasted).message == _error(ascii_text).message.replace(" 000", "\u202f000")
+        return
+    same(pasted, ascii_text)
+
+
+@pytest.mark.parametrize(
+    ("pasted", "fix"),
+    [
+        ("x \u2013 1", "for minus write -"),
+        ("x \u2014 1", "for minus write -"),
+        ("x\u2217y", "for a product write *"),
+        ("x\u2044y", "for a quotient write /"),
+    ],
+)
+def test_pasted_look_alike_operators_say_what_to_write(pasted, fix):
+    assert _error(pasted).message.endswith(fix)
