@@ -305,7 +305,8 @@ def trace(
     elif mode == "dual":
         moved = dict(point)
         seeded = wrt_names[0]
-        moved[seeded] = Dual(point[seeded], 1.0)
+        if seeded in moved:  # a --wrt variable the expression lacks: all tangents 0
+            moved[seeded] = Dual(point[seeded], 1.0)
         env = evaluate_all(order, moved)  # the dual mode's own evaluation
         tangent = {n: v.eps for n, v in env.items() if type(v) is Dual}
     else:
@@ -414,7 +415,8 @@ def _forward_tangents(program: Program, values: dict, point, name: str) -> dict[
 
     x_dot = tangents(program.steps, {var(name): ONE}, simplified=False)
     known = dict(values)
-    known[var(name)] = point[name]
+    if name in point:  # (a --wrt variable the expression lacks has no value)
+        known[var(name)] = point[name]
     numbers = evaluate_all(topo_order(list(x_dot.values())), {}, strict=False, known=known)
     return {node: float(numbers[g]) for node, g in x_dot.items()}
 
@@ -715,7 +717,11 @@ def table_text(result: Trace, file: Any = None) -> str:
         if sweep.rows:
             page.print(back)
         else:
-            page.line("(no operation: the output is an input itself)")
+            page.line(
+                "(no operation: the output is an input itself)"
+                if result.outputs[sweep.output] in result.point
+                else f"(no step depends on {', '.join(result.wrt)}: every adjoint is 0)"
+            )
         more = _more(len(sweep.rows), sweep.total, "backward steps")
         if more:
             page.line(more)

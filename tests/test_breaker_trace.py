@@ -117,3 +117,22 @@ def test_step_names_never_repeat_the_users_names(expression, command):
         names = re.findall(r'n\d+ \[label="([^"\\]+?)(?: = |\\n|")', result.stdout)
     assert result.exit_code == 0, result.output
     assert len(names) == len(set(names)), names
+
+
+# --wrt a variable the expression does not use: forward and dual crashed with
+# an internal error (KeyError), and reverse said "the output is an input
+# itself" of x^2.
+@pytest.mark.parametrize("mode", ["forward", "dual", "reverse"])
+@pytest.mark.parametrize("fmt", ["table", "json", "latex"])
+@pytest.mark.parametrize(("expression", "point"), [("x^2", "x=1"), ("x^2", "x=1,z=2")])
+def test_trace_by_a_variable_the_expression_lacks_is_zero(mode, fmt, expression, point):
+    import json
+
+    result = run("trace", expression, "--at", point, "--wrt", "z", "--mode", mode, "-f", fmt)
+    assert result.exit_code == 0, result.output
+    assert "z is not in the expression" in result.stderr
+    if fmt == "json":
+        assert json.loads(result.stdout)["derivatives"] == {"f1": {"z": 0.0}}
+    elif fmt == "table":
+        assert result.stdout.rstrip().endswith("= 0")
+        assert "the output is an input itself" not in result.stdout
