@@ -444,7 +444,7 @@ def _caret(text: str, line: int, column: int) -> str:
     """The offending line with a caret under ``column`` (both 1-based)."""
     _where[0] = line
     lines = text.split("\n") or [""]
-    src = lines[min(max(line, 1), len(lines)) - 1]
+    src = lines[min(max(line, 1), len(lines)) - 1].rstrip("\r")  # CRLF text
     col = column - 1
     # long lines: show a window around the column
     width = 70

@@ -215,3 +215,11 @@ def test_pasted_spaces_are_spaces(pasted, ascii_text):
 )
 def test_pasted_look_alike_operators_say_what_to_write(pasted, fix):
     assert _error(pasted).message.endswith(fix)
+
+
+# CRLF text (a Windows file, piped): the quoted line kept its '\r'.
+@pytest.mark.parametrize(
+    "text", ["a = x\r\nb = a +* 2\r\nb\r\n", "x +* y\r\n", "sin x\r\n", "a = 1\r\nfoo(x)\r\n"]
+)
+def test_error_quotes_crlf_lines_without_the_carriage_return(text):
+    assert "\r" not in _error(text).detail
