@@ -136,3 +136,41 @@ def test_trace_by_a_variable_the_expression_lacks_is_zero(mode, fmt, expression,
     elif fmt == "table":
         assert result.stdout.rstrip().endswith("= 0")
         assert "the output is an input itself" not in result.stdout
+
+
+# An ASCII terminal got '?' for the symbols of trace and graph: the
+# adjoint's bar and the tangent's dot (combining marks), the tree's branches;
+# and the dual number's ε became 'e' (1.0 + 1.0e reads as an exponent).
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("trace", "x*y + sin(x)", "--at", "x=1,y=2"),
+        ("trace", "x*y + sin(x)", "--at", "x=1,y=2", "--mode", "forward"),
+        ("trace", "x*y + sin(x)", "--at", "x=1,y=2", "--mode", "dual"),
+        ("graph", "x*y + sin(x) + x*y", "--at", "x=1,y=2"),
+        ("graph", "x*y + sin(x)", "--at", "x=1,y=2", "--format", "dot"),
+        ("graph", "x*y + sin(x)", "--at", "x=1,y=2", "--format", "mermaid"),
+        ("diff", "x^2*sin(x)", "--steps"),
+    ],
+)
+def test_an_ascii_terminal_gets_trace_and_graph_symbols_spelled_out(args):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "derivcli"), *args],
+        capture_output=True,
+        text=True,
+        encoding="ascii",
+        env={**env, "PYTHONIOENCODING": "ascii"},
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "?" not in result.stdout, result.stdout
+    if "dual" in args:
+        assert "1.0 + 1.0eps" in result.stdout
+    if args[0] == "trace" and "--mode" not in args:
+        assert "x_bar" in result.stdout
