@@ -406,6 +406,15 @@ def _check_new_name(token) -> None:
 def _function_as_name(text: str, token) -> str:
     """``sin x`` or ``sin`` alone: say to write the call."""
     rest = _source[0][token.end_pos :]
+    power = re.match(r"\s*([\u2070\u00b9\u00b2\u00b3\u2074-\u207e]+)\s*\(", rest)
+    if power:  # sin²(x): the power of the call
+        sup = power.group(1)
+        start = token.end_pos + power.end() - 1
+        arg = _balanced(_source[0], start) or "(...)"
+        hint = f"{text} is a function; for its power write {text}{arg}{sup}"
+        if sup == "\u207b\u00b9" and "a" + text in FUNCTIONS:  # cos⁻¹: maybe acos
+            hint += f", for the inverse function a{text}{arg}"
+        return hint
     match = re.match(r"\s*([A-Za-z_]\w*|\d+\.?\d*|\.\d+)", rest)
     if match is None:
         return f"{text} is a function; write {text}(...) with its argument"
@@ -502,6 +511,16 @@ def _alternatives(names: list[str]) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
 
 
+def _balanced(text: str, start: int) -> str:
+    """The bracket that opens at ``text[start]``, up to its ')' ('' if none)."""
+    depth = 0
+    for i in range(start, len(text)):
+        depth += {"(": 1, ")": -1}.get(text[i], 0)
+        if depth == 0:
+            return text[start : i + 1]
+    return ""
+
+
 def _call_text(token) -> str:
     """The source of the call that starts at ``token``: ``x(y+1)``."""
     text = _source[0]
@@ -520,6 +539,12 @@ def _unknown_function(token) -> UnknownFunction:
     text = str(token)
     scope = _scope[0]
     known = sorted(set(FUNCTIONS) | set(scope.functions))
+    if text in CONSTANTS:  # pi(x): a constant times a bracket
+        return UnknownFunction(
+            f"{text} is a constant, not a function; for a product write "
+            f"{text}*{_call_text(token)[len(text) :].lstrip()}",
+            _caret_detail(token),
+        )
     close = close_names(text, known)
     if close:
         hint = f"Did you mean {_alternatives(close)}?"

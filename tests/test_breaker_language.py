@@ -223,3 +223,21 @@ def test_pasted_look_alike_operators_say_what_to_write(pasted, fix):
 )
 def test_error_quotes_crlf_lines_without_the_carriage_return(text):
     assert "\r" not in _error(text).detail
+
+
+# sin²(x) and cos⁻¹(x), as printed in books, said "write sin(...)"; pi(x)
+# suggested the function psi.
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("sin²(x)", "sin is a function; for its power write sin(x)²"),
+        ("log³ (x+(1))", "log is a function; for its power write log(x+(1))³"),
+        (
+            "cos⁻¹(x)",
+            "cos is a function; for its power write cos(x)⁻¹, for the inverse function acos(x)",
+        ),
+        ("pi(x+1)", "pi is a constant, not a function; for a product write pi*(x+1)"),
+    ],
+)
+def test_book_notation_errors_say_what_to_write(text, message):
+    assert _error(text).message == message
