@@ -184,7 +184,8 @@ class _Builder:
         defining = scope.defining
         if defining is not None and text == str(defining):
             raise ParseError(
-                f"{text} is used in its own definition; a definition cannot refer to itself",
+                f"{text} is used in its own definition; a definition cannot refer to itself"
+                + _continued_hint(defining.end_pos, token.start_pos),
                 _caret_detail(token),
             )
         if text in scope.values:
@@ -220,7 +221,8 @@ class _Builder:
             return _substitute(body, {_parameter(p): a for p, a in zip(params, args)})
         if scope.defining is not None and text == str(scope.defining):
             raise ParseError(
-                f"{text} is used in its own definition; a definition cannot refer to itself",
+                f"{text} is used in its own definition; a definition cannot refer to itself"
+                + _continued_hint(scope.defining.end_pos, token.start_pos),
                 _caret_detail(token),
             )
         if text not in FUNCTIONS:
@@ -310,7 +312,8 @@ class _Builder:
         if not outputs:
             raise ParseError(
                 f"the definition of {last} has no output after it; "
-                f"write the expression to compute after it: {last} = ...; <expression>",
+                f"write the expression to compute after it: {last} = ...; <expression>"
+                + _continued_hint(last.end_pos, len(_source[0])),
                 _caret_detail(last),
             )
         return outputs
@@ -345,6 +348,17 @@ class _Builder:
         if operand.op == "const":  # -2 is the number -2 (negation is exact)
             return const(-operand.value)
         return make(_primitive("neg"), (operand,))
+
+
+def _continued_hint(start: int, end: int) -> str:
+    """Where a line between ``start`` and ``end`` starts with + or -: that
+    line continued the definition (x^2\n- y^2 is one expression)."""
+    if re.search(r"\n[ \t]*[-+\u2212]", _source[0][start:end]) is None:
+        return ""
+    return (
+        " (a line that starts with + or - continues the line before: end the "
+        "definition with ';' or put the output in parentheses)"
+    )
 
 
 def _first_token(outputs: list):

@@ -241,3 +241,18 @@ def test_error_quotes_crlf_lines_without_the_carriage_return(text):
 )
 def test_book_notation_errors_say_what_to_write(text, message):
     assert _error(text).message == message
+
+
+# A definition followed by an output line that starts with a sign: the line
+# continues the definition (the documented rule), and the error said only
+# "a is used in its own definition" or "no output after it".
+@pytest.mark.parametrize(
+    "text", ["a = x^2\n-a", "f(t) = t^2\n-f(x)", "u = x\nf(t) = t + x\n-1.5", "a = x\n  + a"]
+)
+def test_a_definition_continued_by_a_signed_line_says_why(text):
+    assert "a line that starts with + or - continues the line before" in _error(text).message
+
+
+@pytest.mark.parametrize("text", ["a = a + 1; a", "f(t) = f(t); 1"])
+def test_plain_self_reference_has_no_continuation_hint(text):
+    assert "continues" not in _error(text).message
