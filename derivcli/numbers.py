@@ -55,7 +55,9 @@ ASCII = {
     "…": "...",
     "·": "*",
     "∞": "Infinity",
-    "ε": "e",
+    "ε": "eps",  # 1.0 + 1.0eps (1.0e would read as an exponent)
+    "\u0304": "_bar",  # the adjoint's combining macron: x̄ is x_bar
+    "\u0307": "_dot",  # the tangent's combining dot: ẋ is x_dot
     "∂": "d",
     "≤": "<=",
     "≥": ">=",
@@ -65,6 +67,8 @@ ASCII = {
     "━": "-",
     "─": "-",
     "│": "|",
+    "├": "|",  # the graph's tree
+    "└": "`",
     "┃": "|",
 }
 

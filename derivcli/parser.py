@@ -75,6 +75,8 @@ class Postlexer:
         prev = None  # the type of the token before
         depth = 0
         newline = None
+        starts = _starts
+        starts.clear()
         for token in stream:
             kind = token.type
             if kind == "_NL":
@@ -92,8 +94,15 @@ class Postlexer:
                 depth = max(depth - 1, 0)
             if prev in closes and kind in opens:
                 yield juxt("_JUXT", "", token)
+            if kind != "SEMICOLON" and (prev is None or prev in ("_NL", "SEMICOLON")):
+                starts.append(token)  # the first token of a statement
             yield token
             prev = kind
+
+
+#: the first token of each statement of the text being parsed (in order),
+#: for carets that point at a statement rather than at a token
+_starts: list = []
 
 
 # ---------------------------------------------------------------------------
@@ -112,6 +121,14 @@ class _Scope:
         self.defining = None  # the token of the name being defined
         self.definitions_only = False  # a --let: definitions and no output
         self.numbers: dict[str, Node] = {}  # each number's node, by its text
+        self.sizes: dict[str, int] = {}  # the nodes of each function's body
+        self.expanded = 0  # nodes copied by the calls of defined functions so far
+
+
+#: the most nodes the calls of defined functions may copy in one parse: each
+#: call copies its function's body, so nested definitions (f2(t) = f1(f1(t)),
+#: f3(t) = f2(f2(t)), ...) double at every line and would exhaust the memory
+MAX_EXPANSION = 1_000_000
 
 
 _scope = [_Scope()]
@@ -125,6 +142,14 @@ def _builtin_kind(text: str) -> str | None:
     if text in CONSTANTS:
         return "a built-in constant"
     return None
+
+
+def _parameter(name: str) -> Node:
+    """The stand-in for the parameter ``name`` inside a function body: a
+    variable whose name no input can spell, so a variable of the expression
+    with the same name (``r = x^2; f(x) = x + r``) is not captured when a
+    call substitutes its arguments."""
+    return var("\x00" + name)
 
 
 def _substitute(body: Node, mapping: dict[Node, Node]) -> Node:
@@ -162,11 +187,12 @@ class _Builder:
             return const(CONSTANTS["pi"])
         scope = _scope[0]
         if text in scope.params:
-            return var(text)
+            return _parameter(text)
         defining = scope.defining
         if defining is not None and text == str(defining):
             raise ParseError(
-                f"{text} is used in its own definition; a definition cannot refer to itself",
+                f"{text} is used in its own definition; a definition cannot refer to itself"
+                + _continued_hint(defining.end_pos, token.start_pos),
                 _caret_detail(token),
             )
         if text in scope.values:
@@ -191,10 +217,19 @@ class _Builder:
                     f"({', '.join(params)}), not {len(args)}",
                     _caret_detail(token),
                 )
-            return _substitute(body, {var(p): a for p, a in zip(params, args)})
+            scope.expanded += scope.sizes[text]
+            if scope.expanded > MAX_EXPANSION:
+                raise ParseError(
+                    f"the defined functions expand to more than {MAX_EXPANSION:,} operations "
+                    f"(every call is a copy of its function: this call of {text} copies "
+                    f"{scope.sizes[text]:,}); nest fewer calls of functions that call others",
+                    _caret_detail(token),
+                )
+            return _substitute(body, {_parameter(p): a for p, a in zip(params, args)})
         if scope.defining is not None and text == str(scope.defining):
             raise ParseError(
-                f"{text} is used in its own definition; a definition cannot refer to itself",
+                f"{text} is used in its own definition; a definition cannot refer to itself"
+                + _continued_hint(scope.defining.end_pos, token.start_pos),
                 _caret_detail(token),
             )
         if text not in FUNCTIONS:
@@ -249,7 +284,10 @@ class _Builder:
     def define_function(self, children: list) -> tuple:
         token, body = children
         scope = _scope[0]
+        from .graph import topo_order
+
         scope.functions[str(token)] = (scope.params, body)
+        scope.sizes[str(token)] = len(topo_order(body))
         scope.params = ()
         scope.defining = None
         return ("definition", token)
@@ -258,12 +296,13 @@ class _Builder:
         outputs: list = []
         last = None
         if _scope[0].definitions_only:
-            for item in children:
+            for i, item in enumerate(children):
                 if not isinstance(item, tuple):
+                    start = _starts[i] if i < len(_starts) else _first_token(item)
                     raise ParseError(
                         "--let takes definitions only (name = expression or f(t) = "
                         "expression); the expression to compute is the EXPRESSION argument",
-                        _caret_detail(_first_token(item)),
+                        _caret_detail(start),
                     )
             return []
         for item in children:
@@ -280,7 +319,8 @@ class _Builder:
         if not outputs:
             raise ParseError(
                 f"the definition of {last} has no output after it; "
-                f"write the expression to compute after it: {last} = ...; <expression>",
+                f"write the expression to compute after it: {last} = ...; <expression>"
+                + _continued_hint(last.end_pos, len(_source[0])),
                 _caret_detail(last),
             )
         return outputs
@@ -325,6 +365,17 @@ def _neg(operand: Node) -> Node:
     if operand.op == "const":  # -2 is the number -2 (negation is exact)
         return const(-operand.value)
     return make(_primitive("neg"), (operand,))
+
+
+def _continued_hint(start: int, end: int) -> str:
+    """Where a line between ``start`` and ``end`` starts with + or -: that
+    line continued the definition (x^2\n- y^2 is one expression)."""
+    if re.search(r"\n[ \t]*[-+\u2212]", _source[0][start:end]) is None:
+        return ""
+    return (
+        " (a line that starts with + or - continues the line before: end the "
+        "definition with ';' or put the output in parentheses)"
+    )
 
 
 def _first_token(outputs: list):
@@ -386,6 +437,15 @@ def _check_new_name(token) -> None:
 def _function_as_name(text: str, token) -> str:
     """``sin x`` or ``sin`` alone: say to write the call."""
     rest = _source[0][token.end_pos :]
+    power = re.match(r"\s*([\u2070\u00b9\u00b2\u00b3\u2074-\u207e]+)\s*\(", rest)
+    if power:  # sin²(x): the power of the call
+        sup = power.group(1)
+        start = token.end_pos + power.end() - 1
+        arg = _balanced(_source[0], start) or "(...)"
+        hint = f"{text} is a function; for its power write {text}{arg}{sup}"
+        if sup == "\u207b\u00b9" and "a" + text in FUNCTIONS:  # cos⁻¹: maybe acos
+            hint += f", for the inverse function a{text}{arg}"
+        return hint
     match = re.match(r"\s*([A-Za-z_]\w*|\d+\.?\d*|\.\d+)", rest)
     if match is None:
         return f"{text} is a function; write {text}(...) with its argument"
@@ -612,7 +672,7 @@ def _caret(text: str, line: int, column: int) -> str:
     """The offending line with a caret under ``column`` (both 1-based)."""
     _where[0] = line
     lines = text.split("\n") or [""]
-    src = lines[min(max(line, 1), len(lines)) - 1]
+    src = lines[min(max(line, 1), len(lines)) - 1].rstrip("\r")  # CRLF text
     col = column - 1
     # long lines: show a window around the column
     width = 70
@@ -651,7 +711,13 @@ def _typo_cost(typed: str, known: str) -> float:
 def close_names(typed: str, known) -> list[str]:
     """The names of ``known`` closest to ``typed`` (a typo away), best first."""
     limit = 1.0 if len(typed) <= 4 else 2.0
-    costs = {name: _typo_cost(typed, name) for name in known if abs(len(name) - len(typed)) <= 2}
+    lower = typed.lower()
+    costs = {
+        # a different case (Sin, LOG) is a slip of 1/2, whatever the letters
+        name: min(_typo_cost(typed, name), _typo_cost(lower, name) + 0.5 if lower != typed else 9)
+        for name in known
+        if abs(len(name) - len(typed)) <= 2
+    }
     if not costs:
         return []
     best = min(costs.values())
@@ -662,6 +728,16 @@ def close_names(typed: str, known) -> list[str]:
 
 def _alternatives(names: list[str]) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+
+
+def _balanced(text: str, start: int) -> str:
+    """The bracket that opens at ``text[start]``, up to its ')' ('' if none)."""
+    depth = 0
+    for i in range(start, len(text)):
+        depth += {"(": 1, ")": -1}.get(text[i], 0)
+        if depth == 0:
+            return text[start : i + 1]
+    return ""
 
 
 def _call_text(token) -> str:
@@ -682,6 +758,12 @@ def _unknown_function(token) -> UnknownFunction:
     text = str(token)
     scope = _scope[0]
     known = sorted(set(FUNCTIONS) | set(scope.functions))
+    if text in CONSTANTS:  # pi(x): a constant times a bracket
+        return UnknownFunction(
+            f"{text} is a constant, not a function; for a product write "
+            f"{text}*{_call_text(token)[len(text) :].lstrip()}",
+            _caret_detail(token),
+        )
     close = close_names(text, known)
     if close:
         hint = f"Did you mean {_alternatives(close)}?"
@@ -710,6 +792,20 @@ def _unknown_function(token) -> UnknownFunction:
 _PREVIOUS = re.compile(r"([A-Za-z_]\w*|(?:\d+\.?\d*|\.\d+)(?:[eE][+\-\u2212]?\d+)?|\))\s*$")
 
 
+def _closed_operand(text: str, close: int) -> str:
+    """The source of the bracket (or call) that the ')' at ``close`` ends."""
+    depth = 0
+    for i in range(close, -1, -1):
+        if text[i] == ")":
+            depth += 1
+        elif text[i] == "(":
+            depth -= 1
+            if depth == 0:
+                name = re.search(r"[A-Za-z_]\w*$", text[:i])
+                return text[name.start() if name else i : close + 1]
+    return ""
+
+
 def _juxtaposition_hint(text: str, token) -> str:
     """``sin x``: write sin(x); ``x y``: write x*y (a name, a number or ')'
     followed by an operand that is not an implicit product)."""
@@ -719,6 +815,8 @@ def _juxtaposition_hint(text: str, token) -> str:
     if match is None:
         return ""
     before = match.group(1)
+    if before == ")":  # (x+1)2, sin(x)2: the whole operand that the ')' closes
+        before = _closed_operand(text, match.start(1)) or before
     if before in FUNCTIONS or before in _scope[0].functions:
         return f"{before} is a function; write {before}({token}) with its argument in parentheses"
     if token.type == "LPAR":
@@ -773,12 +871,26 @@ def _position(text: str, line: int, column: int) -> str:
     return f"column {column}"
 
 
+#: characters pasted from documents that look like an operator but are not one
+_LOOKALIKES = {
+    "\u2013": ("-", "minus"),  # en dash
+    "\u2014": ("-", "minus"),  # em dash
+    "\u2010": ("-", "minus"),  # hyphen
+    "\u2011": ("-", "minus"),  # non-breaking hyphen
+    "\u2217": ("*", "a product"),  # asterisk operator
+    "\u2044": ("/", "a quotient"),  # fraction slash
+    "\u2215": ("/", "a quotient"),  # division slash
+}
+
+
 def _lark_error(text: str, exc) -> ParseError:
     lark = _generated()
     if isinstance(exc, lark.UnexpectedCharacters):
         char = text.split("\n")[exc.line - 1][exc.column - 1 : exc.column]
         where = _position(text, exc.line, exc.column)
         message = f"unexpected character '{char}' at {where}"
+        if char in _LOOKALIKES:  # pasted punctuation that looks like an operator
+            message += f"; for {_LOOKALIKES[char][1]} write {_LOOKALIKES[char][0]}"
         expected = _expected_text(_accepts(exc, exc.allowed))
         line, column = exc.line, exc.column
     elif isinstance(exc, lark.UnexpectedToken):
@@ -801,6 +913,9 @@ def _lark_error(text: str, exc) -> ParseError:
     return ParseError(message, detail)
 
 
+_COMMENT = re.compile(r"#[^\n]*")
+
+
 def parse(text: str, lets: Sequence[tuple[str, str]] = ()) -> Graph:
     """Parse ``text`` into a :class:`Graph` (raises ``ParseError``).
 
@@ -811,6 +926,8 @@ def parse(text: str, lets: Sequence[tuple[str, str]] = ()) -> Graph:
         raise ParseError("the expression is empty; give a formula such as 'x*x*y + y + 2'")
     scope = _Scope()
     for where, definitions in lets:
+        if not _COMMENT.sub("", definitions).strip(" \t\r\n\f\v;"):
+            continue  # an empty or comments-only --let file defines nothing
         scope.definitions_only = True
         try:
             _parse_text(definitions, scope)

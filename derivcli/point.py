@@ -94,6 +94,21 @@ def parse_point(options: Iterable[str]) -> dict[str, float]:
     return point
 
 
+def _meant(names: list[str]) -> str:
+    """A hint for variables that look like a slip: ``Pi`` for the constant
+    ``pi``, ``sinx`` for the call ``sin(x)``."""
+    from .primitives import CONSTANTS, FUNCTIONS
+
+    for name in names:
+        if name.lower() in CONSTANTS and name not in CONSTANTS:
+            return f" (or, for the constant, write {name.lower()}: names are case-sensitive)"
+        for cut in range(len(name) - 1, 1, -1):  # the longest function name first
+            head, rest = name[:cut], name[cut:]
+            if head in FUNCTIONS:
+                return f" (or, for the function, write {head}({rest}))"
+    return ""
+
+
 def check_point(variables: Iterable[str], point: dict[str, float]) -> list[str]:
     """Raise ``MissingValue`` for variables without a value; return warnings
     for names of the point the expression does not use."""
@@ -102,7 +117,7 @@ def check_point(variables: Iterable[str], point: dict[str, float]) -> list[str]:
     if missing:
         names = ", ".join(missing)
         adds = ",".join(f"{name}=VALUE" for name in missing)
-        raise MissingValue(f"no value for {names}; add --at {adds}")
+        raise MissingValue(f"no value for {names}; add --at {adds}{_meant(missing)}")
     used = set(variables)
     return [
         f"{name} is not in the expression; its value is ignored"

@@ -328,7 +328,12 @@ def to_program(root: Node, defined: Mapping[Node, str] | None = None) -> str:
             name = f"{prefix}{count}"
             lines.append(f"{name} = {to_infix(node, names)}")
             names[node] = name
-    lines.append(to_infix(root, names))
+    result = to_infix(root, names)
+    if lines and result.startswith(("-", "+")):
+        # in the language a line that starts with a sign continues the line
+        # before (x^2\n- y^2 is one expression): the result is bracketed
+        result = f"({result})"
+    lines.append(result)
     return "\n".join(lines) + "\n" if len(lines) > 1 else lines[0]
 
 

@@ -28,6 +28,8 @@ from .printing import postorder, to_infix, to_latex
 
 #: the largest expression (operations that depend on the variable) --steps expands
 MAX_STEPS = 400
+#: the most text (infix and LaTeX, all steps together) --steps writes
+STEPS_TEXT_LIMIT = 64_000_000
 
 ZERO = const(0.0)
 ONE = const(1.0)
@@ -108,6 +110,38 @@ class _Placeholders:
             self.of[u] = token
             self.pending[token.name] = u
         return token
+
+    def check_size(self, node: Node, budget: list[int]) -> None:
+        """Refuse a step whose line would be longer than ``diff`` writes in
+        full (``printing.TEXT_LIMIT``), or steps longer than ``STEPS_TEXT_LIMIT``
+        in all: a graph with shared nodes (``a2 = a1*a1; a3 = a2*a2; ...``)
+        is written out as a tree, which can be exponentially long. Sizes
+        are measured per node, without building the text."""
+        from .printing import TEXT_LIMIT, infix_size, latex_size
+
+        paths: dict[Node, int] = {node: 1}  # how often a node is printed
+        for n in reversed(postorder(node)):
+            for a in n.args:
+                paths[a] = paths.get(a, 0) + paths.get(n, 0)
+        for measure, overhead in ((infix_size, len("d/dx()")), (latex_size, 40)):
+            size = measure(node)
+            for name, u in self.pending.items():
+                count = paths.get(var(name), 0)
+                if count:
+                    size += count * (overhead + len(self.wrt) + measure(u))
+            budget[0] -= size
+            if size > TEXT_LIMIT or budget[0] < 0:
+                what = (
+                    f"{size:,} characters in one step"
+                    if size > TEXT_LIMIT
+                    else f"more than {STEPS_TEXT_LIMIT:,} characters in all"
+                )
+                raise UsageError(
+                    f"--steps writes every step in full, and this expression's steps are "
+                    f"too long to write out ({what}, shared sub-expressions written out each "
+                    "time): drop --steps; diff writes the derivative with its shared nodes "
+                    "named (--format program)"
+                )
 
     def infix(self, node: Node) -> str:
         text = to_infix(node)
@@ -192,6 +226,8 @@ def derivative_steps(program: Program, wrt: str) -> Steps:
     # the first line: d/dx(f), even for f = x or a constant
     start = var(holders.name(0))
     holders.pending[start.name] = root
+    budget = [STEPS_TEXT_LIMIT]
+    holders.check_size(start, budget)
     steps = [Step("", start, dict(holders.pending), holders.infix(start), holders.latex(start))]
     current = start
     first = True
@@ -226,6 +262,7 @@ def derivative_steps(program: Program, wrt: str) -> Steps:
         del holders.pending[token.name]
         live = {t.name for t in postorder(current) if t.op == "var" and t.name in holders.pending}
         holders.pending = {k: v for k, v in holders.pending.items() if k in live}
+        holders.check_size(current, budget)
         steps.append(
             Step(
                 rule, current, dict(holders.pending), holders.infix(current), holders.latex(current)

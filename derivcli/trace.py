@@ -24,6 +24,7 @@ So the products of a trace recompute what the mode computes.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -69,7 +70,8 @@ def step_names(program: Program, names: Mapping[Node, str] | None = None) -> dic
     if names is None:
         names = getattr(program, "definitions", None)
     given = dict(names or {})
-    prefix = _prefix(program.variables)
+    # the numbered names avoid the variables and the user's own names (s1 = x^2)
+    prefix = _prefix((*program.variables, *given.values()))
     out: dict[Node, str] = {}
     count = 0
     for node in ordered_steps(program):
@@ -303,7 +305,8 @@ def trace(
     elif mode == "dual":
         moved = dict(point)
         seeded = wrt_names[0]
-        moved[seeded] = Dual(point[seeded], 1.0)
+        if seeded in moved:  # a --wrt variable the expression lacks: all tangents 0
+            moved[seeded] = Dual(point[seeded], 1.0)
         env = evaluate_all(order, moved)  # the dual mode's own evaluation
         tangent = {n: v.eps for n, v in env.items() if type(v) is Dual}
     else:
@@ -412,7 +415,8 @@ def _forward_tangents(program: Program, values: dict, point, name: str) -> dict[
 
     x_dot = tangents(program.steps, {var(name): ONE}, simplified=False)
     known = dict(values)
-    known[var(name)] = point[name]
+    if name in point:  # (a --wrt variable the expression lacks has no value)
+        known[var(name)] = point[name]
     numbers = evaluate_all(topo_order(list(x_dot.values())), {}, strict=False, known=known)
     return {node: float(numbers[g]) for node, g in x_dot.items()}
 
@@ -713,7 +717,11 @@ def table_text(result: Trace, file: Any = None) -> str:
         if sweep.rows:
             page.print(back)
         else:
-            page.line("(no operation: the output is an input itself)")
+            page.line(
+                "(no operation: the output is an input itself)"
+                if result.outputs[sweep.output] in result.point
+                else f"(no step depends on {', '.join(result.wrt)}: every adjoint is 0)"
+            )
         more = _more(len(sweep.rows), sweep.total, "backward steps")
         if more:
             page.line(more)
@@ -742,9 +750,20 @@ def _contribution_text(r: BackRow, t: Term) -> str:
 
 
 def _latex_number(v: float) -> str:
-    from .printing import _latex_const
+    from .numbers import text_number
 
-    return _latex_const(float(v))
+    v = float(v)
+    if math.isnan(v):
+        return "\\mathrm{NaN}"
+    if math.isinf(v):
+        return "\\infty" if v > 0 else "-\\infty"
+    # a value, not a constant of the expression: its digits as in the table
+    # (2.718281828459045, never the symbol e)
+    text = text_number(v)
+    if "e" in text:  # 1e-20 -> 1 \\times 10^{-20}
+        mantissa, exponent = text.split("e")
+        return f"{mantissa} \\times 10^{{{int(exponent)}}}"
+    return text
 
 
 def _latex_marked(name: str, mark: str) -> str:
@@ -793,7 +812,7 @@ def to_latex(result: Trace) -> str:
             for t in r.contributions:
                 lines.append(
                     f"{_latex_marked(t.arg, 'bar')} &\\mathrel{{+}}= {bar}"
-                    f" {_latex_factor(t.partial_latex)} = {_latex_number(t.product)}"
+                    f"{_latex_times(_latex_factor(t.partial_latex))} = {_latex_number(t.product)}"
                 )
         more = _more(len(sweep.rows), sweep.total, "backward steps")
         if more:
@@ -804,6 +823,13 @@ def to_latex(result: Trace) -> str:
             top = f"\\partial {_latex_name(f) if several else 'f'}"
             lines.append(f"\\frac{{{top}}}{{\\partial {_latex_name(x)}}} &= {_latex_number(v)}")
     return "\\begin{align*}\n" + " \\\\\n".join(lines) + "\n\\end{align*}\n"
+
+
+def _latex_times(factor: str) -> str:
+    """The product sign before ``factor`` after an adjoint: none before a
+    letter (\\bar{s}_{1} y), \\cdot before a number (\\bar{s}_{1} \\cdot 2 x,
+    which juxtaposed would read as the subscript 12)."""
+    return f" \\cdot {factor}" if factor[:1].isdigit() or factor[:1] == "." else f" {factor}"
 
 
 def _latex_factor(text: str) -> str:
