@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from . import batch_numeric
 from .backends import get_backend
 from .errors import DomainError
 from .graph import Node, Program, domain_error, topo_order, underflow_note, var
@@ -664,9 +665,13 @@ def _run_block(kind, program, columns, wrt, mode, exact, options, strict) -> Bat
     names = column_names(kind, program, wrt)
     n = len(next(iter(columns.values()))) if columns else 1
     notes: list[RowNote] = []
-    if mode in VECTORIZED or kind == "eval" or mode == "tensorflow":
+    numeric = mode == "numeric" and batch_numeric.supports(kind, options)
+    if mode in VECTORIZED or kind == "eval" or mode == "tensorflow" or numeric:
         with np.errstate(all="ignore"):
-            if mode == "tensorflow" and kind != "eval":
+            if numeric:  # f always by the exact column: differences amplify an ulp
+                exact = True
+                outs, bad = batch_numeric.gradient(program, columns, wrt, n, options)
+            elif mode == "tensorflow" and kind != "eval":
                 outs, bad = _compute_tensorflow(kind, program, columns, wrt, n, exact, options)
             else:
                 outs, bad = _compute(kind, mode, program, columns, wrt, n, exact)
