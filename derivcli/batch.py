@@ -672,7 +672,8 @@ def _run_block(kind, program, columns, wrt, mode, exact, options, strict) -> Bat
         with np.errstate(all="ignore"):
             if numeric:  # f always by the exact column: differences amplify an ulp
                 exact = True
-                outs, bad = batch_numeric.gradient(program, columns, wrt, n, options)
+                compute = getattr(batch_numeric, kind)
+                outs, bad = compute(program, columns, wrt, n, options)
             elif mode == "tensorflow" and kind != "eval":
                 outs, bad = _compute_tensorflow(kind, program, columns, wrt, n, exact, options)
             else:

@@ -16,7 +16,8 @@ A row the arrays do not treat is marked for the single-point path (as
 partial or a kink on the way, f below the normal range (the underflow
 warning), an entry the single point would flag as unreliable (its warning),
 a step lost against x, and a tiny x (``0 < |x| < TINY_X``: two sequences of
-steps). Hessians and Jacobians still run row by row.
+steps). The Jacobian is the same, output by output; Hessians still run
+row by row.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ def supports(kind: str, options: dict) -> bool:
     where the single point also reports a bad scheme or step)."""
     scheme = options.get("scheme") or nm.DEFAULT_SCHEME
     step = options.get("step")
-    if kind != "gradient" or scheme not in nm.SCHEMES:
+    if kind not in ("gradient", "jacobian") or scheme not in nm.SCHEMES:
         return False
     return step is None or (isinstance(step, float) and math.isfinite(step) and step > 0)
 
@@ -60,7 +61,7 @@ class _Bounded:
     def __init__(self, order) -> None:
         self.plan = nm._Plan(order)
 
-    def __call__(self, point: dict, m: int) -> tuple[np.ndarray, np.ndarray]:
+    def __call__(self, point: dict, m: int, output: int = -1) -> tuple[np.ndarray, np.ndarray]:
         values: list = []
         bounds: list = []
         inf = math.inf
@@ -102,7 +103,7 @@ class _Bounded:
                 e = np.where(np.isfinite(v), e, inf)
             values.append(v)
             bounds.append(e)
-        return values[-1], bounds[-1]
+        return values[output], bounds[output]
 
 
 class _Seen:
@@ -152,7 +153,7 @@ def _first_simple(order, root, cols, name, fx, scheme, step, seen: _Seen):
     return d, np.abs(central(2 * h) - d) / 3 + rounding / h
 
 
-def _richardson(bounded: _Bounded, cols, name, fx, h0, size, seen: _Seen):
+def _richardson(bounded: _Bounded, cols, name, fx, h0, size, seen: _Seen, at: int = -1):
     """``numeric._extrapolate`` and ``numeric._best`` for one sequence of
     steps per row, every row at once; returns (value, estimate)."""
     m = len(fx)
@@ -180,10 +181,10 @@ def _richardson(bounded: _Bounded, cols, name, fx, h0, size, seen: _Seen):
         x = x_all[idx]
         xp, xm = x + h, x - h
         sub[name] = xp
-        fp, ep = bounded(sub, len(idx))
+        fp, ep = bounded(sub, len(idx), at)
         seen.see(idx, fp)
         sub[name] = xm
-        fm, em = bounded(sub, len(idx))
+        fm, em = bounded(sub, len(idx), at)
         seen.see(idx, fm)
         width = xp - xm
         d = (fp - fm) / width
@@ -280,18 +281,37 @@ def _unreliable(value, estimate, zero_scale) -> np.ndarray:
 def gradient(program, columns: dict, wrt, n: int, options: dict):
     """The columns (value, d/dx...) of the numeric gradient and the rows to
     compute again one by one (``bad``)."""
+    outs, bad = _differences(program, columns, wrt, n, options, [-1], [set(program.variables)])
+    return [outs[0], *outs[1:]], bad
+
+
+def jacobian(program, columns: dict, wrt, n: int, options: dict):
+    """The columns (value_f1..., df1/dx...) of the numeric Jacobian
+    (``numeric.jacobian``: each entry its own sequence of steps, over the
+    output's values at the moved points) and the rows to compute again."""
+    position = {node: i for i, node in enumerate(program.steps)}
+    ats = [position[o] for o in program.outputs]
+    reaches = [set(program.reaches[f]) for f in program.names]
+    return _differences(program, columns, wrt, n, options, ats, reaches)
+
+
+def _differences(program, columns: dict, wrt, n: int, options: dict, ats, reaches):
+    """The outputs at positions ``ats`` of the program's steps and their
+    differences by each of ``wrt`` (output by output, as ``_result_row``
+    orders a Jacobian); a name an output does not reach gets 0."""
     from .batch import _evaluate, _mark_kinks, _mark_partials, _mark_values
 
     scheme = options.get("scheme") or nm.DEFAULT_SCHEME
     step = options.get("step")
-    order, root = program.steps, program.root
+    order = program.steps
     bad = np.zeros(n, dtype=bool)
     values = _evaluate(order, columns, exact=True)
     _mark_values(order, values, bad, n)
     _mark_partials(order, values, wrt, bad, n, True)
     _mark_kinks(order, values, wrt, bad, n)
-    fx = np.broadcast_to(np.asarray(values[root], dtype=np.float64), (n,))
-    bad |= ~(np.abs(fx) >= sys.float_info.min)  # the underflow warning's rows
+    fxs = [np.broadcast_to(np.asarray(values[order[at]], dtype=np.float64), (n,)) for at in ats]
+    for fx in fxs:
+        bad |= ~(np.abs(fx) >= sys.float_info.min)  # the underflow warning's rows
     present = set(program.variables)
     for name in wrt:
         if name not in present:
@@ -301,7 +321,7 @@ def gradient(program, columns: dict, wrt, n: int, options: dict):
             bad |= (x + step == x) | (x - step == x)
         elif scheme == nm.DEFAULT_SCHEME:
             bad |= (0 < np.abs(x)) & (np.abs(x) < nm.TINY_X)
-    grads = [np.zeros(n) for _ in wrt]
+    entries = [[np.zeros(n) for _ in wrt] for _ in ats]
     bounded = _Bounded(order) if scheme == nm.DEFAULT_SCHEME else None
     for start in range(0, n, SUB):
         part = np.nonzero(~bad[start : start + SUB])[0] + start
@@ -309,21 +329,22 @@ def gradient(program, columns: dict, wrt, n: int, options: dict):
             continue
         cols = {k: (v[part] if isinstance(v, np.ndarray) and v.ndim else v)
                 for k, v in columns.items()}  # fmt: skip
-        f0 = fx[part]
         flagged = np.zeros(len(part), dtype=bool)
-        for g, name in zip(grads, wrt, strict=True):
-            if name not in present:
-                continue
-            x = cols[name]
-            seen = _Seen(f0)
-            if bounded is None:
-                d, e = _first_simple(order, root, cols, name, f0, scheme, step, seen)
-            else:
-                h0 = np.full(len(part), step) if step is not None else _scale(x)
-                size = np.abs(f0) / _scale(x)
-                d, e = _richardson(bounded, cols, name, f0, h0, size, seen)
-            sizes = np.where(seen.seen != 0, seen.seen, np.abs(f0)) / _scale(x)
-            flagged |= _unreliable(d, e, sizes)
-            g[part] = d
+        for at, fx, row, reach in zip(ats, fxs, entries, reaches, strict=True):
+            f0 = fx[part]
+            for g, name in zip(row, wrt, strict=True):
+                if name not in present or name not in reach:
+                    continue
+                x = cols[name]
+                seen = _Seen(f0)
+                if bounded is None:
+                    d, e = _first_simple(order, order[at], cols, name, f0, scheme, step, seen)
+                else:
+                    h0 = np.full(len(part), step) if step is not None else _scale(x)
+                    size = np.abs(f0) / _scale(x)
+                    d, e = _richardson(bounded, cols, name, f0, h0, size, seen, at)
+                sizes = np.where(seen.seen != 0, seen.seen, np.abs(f0)) / _scale(x)
+                flagged |= _unreliable(d, e, sizes)
+                g[part] = d
         bad[part[flagged]] = True
-    return [fx, *grads], bad
+    return [*fxs, *(g for row in entries for g in row)], bad

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from oracle import CASES, close, exact
+from oracle import CASES, VECTOR_CASES, close, exact, exact_jacobian
 from test_batch import _case_rows, _same
 
 from derivcli import batch, batch_numeric
@@ -29,7 +29,7 @@ SCHEMES = [
 ]
 
 
-def _check_equal(program, names, rows, options):
+def _check_equal(program, names, rows, options, kind="gradient"):
     """Every row of the batch is the single point's (numbers bitwise, the
     same warnings, the same domain errors); returns how many rows the batch
     sent through the single point and how many rows warn."""
@@ -44,24 +44,24 @@ def _check_equal(program, names, rows, options):
 
     batch._single = counted
     try:
-        result = batch.run("gradient", program, columns, wrt, mode="numeric", options=options)
+        result = batch.run(kind, program, columns, wrt, mode="numeric", options=options)
     finally:
         batch._single = single
-    out = batch.column_names("gradient", program, wrt)
+    out = batch.column_names(kind, program, wrt)
     notes = {note.row: note for note in result.notes}
     for i, row in enumerate(rows):
         point = dict(zip(names, row))
         got = [float(result.columns[c][i]) for c in out]
         note = notes.get(i)
         try:
-            ref = single("gradient", "numeric", program, point, wrt, options)
+            ref = single(kind, "numeric", program, point, wrt, options)
         except DomainError as exc:
             assert all(math.isnan(g) for g in got)
             assert note is not None and note.undefined and note.messages == [exc.message]
             continue
         said = ref.warnings
         assert (note.messages if note else []) == said, (program.source, point, options)
-        numbers = batch._result_row("gradient", program, wrt, ref)
+        numbers = batch._result_row(kind, program, wrt, ref)
         for c, g, r in zip(out, got, numbers, strict=True):
             assert _same(g, r), (program.source, options, point, c, g, r)
     return len(calls), len(notes)
@@ -161,6 +161,40 @@ def test_property_numeric_batch_equals_single_point(rows, text, scheme):
 def test_unsupported_options_go_row_by_row():
     assert batch_numeric.supports("gradient", {})
     assert batch_numeric.supports("gradient", {"scheme": "central", "step": 1e-3})
+    assert batch_numeric.supports("jacobian", {})
     assert not batch_numeric.supports("hessian", {})
     assert not batch_numeric.supports("gradient", {"step": -1.0})
     assert not batch_numeric.supports("gradient", {"scheme": "spline"})
+
+
+@pytest.mark.parametrize("scheme,step", SCHEMES)
+def test_numeric_jacobian_batch_is_the_single_point_bit_for_bit(scheme, step):
+    """Jacobians: each entry its own sequence of steps over its output, as
+    one point computes it; the smooth random rows run on arrays."""
+    rng = np.random.default_rng(5)
+    for outputs, names, points in VECTOR_CASES:
+        program = parse(", ".join(outputs))
+        rows = _case_rows(" ".join(outputs), names, points)[: len(points) + 22 + 3]
+        if step is not None:
+            rows = [r for r in rows if not any(v + step == v or v - step == v for v in r)]
+        _check_equal(program, names, rows, {"scheme": scheme, "step": step}, kind="jacobian")
+        smooth = [tuple(r) for r in rng.uniform(0.5, 2, (10, len(names))).tolist()]
+        calls, warned = _check_equal(
+            program, names, smooth, {"scheme": scheme, "step": step}, kind="jacobian"
+        )
+        assert calls == warned
+
+
+def test_numeric_jacobian_batch_against_the_exact_oracle():
+    for outputs, names, points in VECTOR_CASES:
+        program = parse(", ".join(outputs))
+        columns = {n: np.array([p[i] for p in points]) for i, n in enumerate(names)}
+        result = batch.run("jacobian", program, columns, names, mode="numeric")
+        for i, p in enumerate(points):
+            values, rows, _zeros = exact_jacobian(outputs, names, p)
+            for f, v in zip(program.names, values):
+                assert close(result.columns[f"value_{f}"][i], v, 1e-12)
+            for f, row in zip(program.names, rows):
+                for x, d in zip(names, row):
+                    if math.isfinite(d):
+                        assert close(result.columns[f"d{f}/d{x}"][i], d, 1e-6), (outputs, p, f, x)
