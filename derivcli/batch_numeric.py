@@ -40,9 +40,12 @@ def supports(kind: str, options: dict) -> bool:
     where the single point also reports a bad scheme or step)."""
     scheme = options.get("scheme") or nm.DEFAULT_SCHEME
     step = options.get("step")
-    if kind not in ("gradient", "jacobian") or scheme not in nm.SCHEMES:
+    if kind not in ("gradient", "jacobian", "hessian") or scheme not in nm.SCHEMES:
         return False
-    return step is None or (isinstance(step, float) and math.isfinite(step) and step > 0)
+    if step is None:
+        return True
+    good = isinstance(step, float) and math.isfinite(step) and step > 0
+    return good and (kind != "hessian" or step * step >= sys.float_info.min)
 
 
 def _scale(x: np.ndarray) -> np.ndarray:
@@ -155,8 +158,32 @@ def _first_simple(order, root, cols, name, fx, scheme, step, seen: _Seen):
 
 def _richardson(bounded: _Bounded, cols, name, fx, h0, size, seen: _Seen, at: int = -1):
     """``numeric._extrapolate`` and ``numeric._best`` for one sequence of
-    steps per row, every row at once; returns (value, estimate)."""
-    m = len(fx)
+    steps per row (``numeric._first``'s central differences), every row at
+    once; returns (value, estimate)."""
+    x_all = cols[name]
+
+    def difference(idx, h):
+        sub = {k: (v[idx] if isinstance(v, np.ndarray) and v.ndim else v) for k, v in cols.items()}
+        x = x_all[idx]
+        xp, xm = x + h, x - h
+        sub[name] = xp
+        fp, ep = bounded(sub, len(idx), at)
+        seen.see(idx, fp)
+        sub[name] = xm
+        fm, em = bounded(sub, len(idx), at)
+        seen.see(idx, fm)
+        width = xp - xm
+        d = (fp - fm) / width
+        return d, (ep + em) / width + EPS * np.abs(d)
+
+    return _extrapolate(difference, h0, size)
+
+
+def _extrapolate(difference, h0, size):
+    """``numeric._extrapolate`` then ``numeric._best`` per row: ``h0`` and
+    ``size`` per row; ``difference(rows, h)`` the (d, noise) of those rows
+    at their steps ``h``."""
+    m = len(h0)
     width_k = DEPTH + 1
     slots = (ROWS - 2) * width_k
     cv = np.full((m, slots), math.nan)
@@ -173,22 +200,10 @@ def _richardson(bounded: _Bounded, cols, name, fx, h0, size, seen: _Seen, at: in
     best_est = np.full(m, math.inf)
     stale = np.zeros(m, dtype=np.int64)
     hist: list[list[tuple[np.ndarray, np.ndarray]]] = []
-    x_all = cols[name]
     for it in range(ROWS):
         if len(idx) == 0:
             break
-        sub = {k: (v[idx] if isinstance(v, np.ndarray) and v.ndim else v) for k, v in cols.items()}
-        x = x_all[idx]
-        xp, xm = x + h, x - h
-        sub[name] = xp
-        fp, ep = bounded(sub, len(idx), at)
-        seen.see(idx, fp)
-        sub[name] = xm
-        fm, em = bounded(sub, len(idx), at)
-        seen.see(idx, fm)
-        width = xp - xm
-        d = (fp - fm) / width
-        noise = (ep + em) / width + EPS * np.abs(d)
+        d, noise = difference(idx, h)
         last[idx] = np.where(d == d, d, last[idx])
         row = [(d, noise)]
         if hist:
@@ -348,3 +363,165 @@ def _differences(program, columns: dict, wrt, n: int, options: dict, ats, reache
                 g[part] = d
         bad[part[flagged]] = True
     return [*fxs, *(g for row in entries for g in row)], bad
+
+
+def _moved(order, root, cols: dict, moved: dict, seen: _Seen) -> np.ndarray:
+    """f with the variables of ``moved`` set to those columns (``_Function``'s
+    plain evaluation), seen by ``seen``."""
+    from .batch import _evaluate
+
+    point = dict(cols)
+    point.update(moved)
+    m = len(seen.center)
+    v = _evaluate(order, point, exact=True)[root]
+    v = np.broadcast_to(np.asarray(v, dtype=np.float64), (m,))
+    seen.see(slice(None), v)
+    return v
+
+
+def _second_simple(order, root, cols, a, b, fx, scheme, step, seen: _Seen):
+    """``numeric._second``'s forward and central schemes."""
+    xa, xb = cols[a], cols[b]
+    sa, sb = _scale(xa), _scale(xb)
+    rounding = EPS * _wider(np.abs(fx), 1e-300)
+
+    def f(moved):
+        return _moved(order, root, cols, moved, seen)
+
+    def shift(ha, hb):
+        if a == b:
+            return {a: xa + (ha + hb)}
+        return {a: xa + ha, b: xb + hb}
+
+    if scheme == "forward":
+        t = step if step is not None else EPS ** (1 / 3)
+        ha, hb = t * (1 if step else sa), t * (1 if step else sb)
+
+        def fwd(ha, hb):
+            return (f(shift(ha, hb)) - f(shift(ha, 0)) - f(shift(0, hb)) + fx) / (ha * hb)
+
+        d = fwd(ha, hb)
+        return d, 2 * np.abs(fwd(ha / 2, hb / 2) - d) + 4 * rounding / (ha * hb)
+
+    def central(t):
+        ha, hb = t * (1 if step else sa), t * (1 if step else sb)
+        if a == b:
+            return (f({a: xa + ha}) - 2 * fx + f({a: xa + -ha})) / (ha * ha)
+        return (f(shift(ha, hb)) - f(shift(ha, -hb)) - f(shift(-ha, hb)) + f(shift(-ha, -hb))) / (
+            4 * ha * hb
+        )
+
+    t = step if step is not None else EPS**0.25
+    d = central(t)
+    ha, hb = t * (1 if step else sa), t * (1 if step else sb)
+    return d, np.abs(central(2 * t) - d) / 3 + 4 * rounding / (ha * hb)
+
+
+def _second_richardson(bounded: _Bounded, cols, a, b, fx, e0, step, seen: _Seen):
+    """``numeric._second``'s Richardson extrapolation (one sequence per row)."""
+    xa, xb = cols[a], cols[b]
+    m = len(fx)
+
+    def sub_of(idx):
+        return {k: (v[idx] if isinstance(v, np.ndarray) and v.ndim else v) for k, v in cols.items()}
+
+    if a == b:
+
+        def diagonal(idx, h):
+            x, f0, z = xa[idx], fx[idx], e0[idx]
+            xp, xm = x + h, x - h
+            hp, hm = xp - x, x - xm  # the steps actually taken
+            sub = sub_of(idx)
+            sub[a] = xp
+            fp, ep = bounded(sub, len(idx))
+            seen.see(idx, fp)
+            sub[a] = xm
+            fm, em = bounded(sub, len(idx))
+            seen.see(idx, fm)
+            d = 2 * ((fp - f0) / hp - (f0 - fm) / hm) / (hp + hm)
+            noise = 2 * ((ep + z) / hp + (z + em) / hm) / (hp + hm)
+            return d, noise + EPS * np.abs(d)
+
+        h0 = np.full(m, step) if step is not None else _scale(xa)
+        squares = np.array([s**2 for s in _scale(xa).tolist()])  # float ** as one point
+        return _extrapolate(diagonal, h0, np.abs(fx) / squares)
+    s = np.full(m, step) if step is not None else _scale(xa)
+    r = np.full(m, step) if step is not None else _scale(xb)
+
+    def mixed(idx, t):
+        ha, hb = t * s[idx], t * r[idx]
+        x, y = xa[idx], xb[idx]
+        xp, xm, yp, ym = x + ha, x - ha, y + hb, y - hb
+        sub = sub_of(idx)
+        out = []
+        for xi, yi in ((xp, yp), (xp, ym), (xm, yp), (xm, ym)):
+            sub[a], sub[b] = xi, yi
+            v, e = bounded(sub, len(idx))
+            seen.see(idx, v)
+            out.append((v, e))
+        area = (xp - xm) * (yp - ym)
+        (fpp, epp), (fpm, epm), (fmp, emp), (fmm, emm) = out
+        d = (fpp - fpm - fmp + fmm) / area
+        return d, (epp + epm + emp + emm) / area + EPS * np.abs(d)
+
+    size = np.abs(fx) / (_scale(xa) * _scale(xb))
+    return _extrapolate(mixed, np.ones(m), size)
+
+
+def hessian(program, columns: dict, wrt, n: int, options: dict):
+    """The columns (value, d/dx..., d2/dxdy... row by row) of the numeric
+    Hessian (``numeric.hessian``: the gradient's differences, then second
+    differences per pair; structural zeros are 0) and the rows to compute
+    again one by one."""
+    from .backends import program_gradient_graphs, structural_zeros_hessian
+    from .batch import _cached, _evaluate, _known, _mark_second
+
+    scheme = options.get("scheme") or nm.DEFAULT_SCHEME
+    step = options.get("step")
+    outs, bad = gradient(program, columns, wrt, n, options)
+    fx = outs[0]
+    k = len(wrt)
+    matrix = {(i, j): np.zeros(n) for i in range(k) for j in range(i, k)}
+    if any(name not in columns for name in wrt):  # a variable f lacks: one by one
+        bad[:] = True
+    else:
+        for name in wrt:  # one point's float ``scale ** 2`` overflows (it raises there)
+            bad |= ~(_scale(columns[name]) ** 2 < math.inf)
+        values = _evaluate(program.steps, columns, exact=True)
+        known = _known(program, values, columns, wrt)
+        _mark_second(program, wrt, columns, known, bad, n, True)
+    zeros = set(
+        _cached(
+            program,
+            ("numeric zeros", wrt),
+            lambda: structural_zeros_hessian(program_gradient_graphs(program, wrt), wrt),
+        )
+    )
+    order, root = program.steps, program.root
+    bounded = _Bounded(order) if scheme == nm.DEFAULT_SCHEME else None
+    for start in range(0, n, SUB):
+        part = np.nonzero(~bad[start : start + SUB])[0] + start
+        if len(part) == 0:
+            continue
+        cols = {c: (v[part] if isinstance(v, np.ndarray) and v.ndim else v)
+                for c, v in columns.items()}  # fmt: skip
+        f0 = fx[part]
+        e0 = bounded(cols, len(part))[1] if bounded is not None else None
+        flagged = np.zeros(len(part), dtype=bool)
+        for i, a in enumerate(wrt):
+            for j in range(i, k):
+                b = wrt[j]
+                if (a, b) in zeros:
+                    continue
+                seen = _Seen(f0)
+                if bounded is None:
+                    d, e = _second_simple(order, root, cols, a, b, f0, scheme, step, seen)
+                else:
+                    d, e = _second_richardson(bounded, cols, a, b, f0, e0, step, seen)
+                scale = _scale(cols[a]) * _scale(cols[b])
+                sizes = np.where(seen.seen != 0, seen.seen, np.abs(f0)) / scale
+                flagged |= _unreliable(d, e, sizes)
+                matrix[i, j][part] = d
+        bad[part[flagged]] = True
+    entries = [matrix[min(i, j), max(i, j)] for i in range(k) for j in range(k)]
+    return [*outs, *entries], bad
