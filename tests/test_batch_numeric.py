@@ -112,7 +112,7 @@ def test_smooth_rows_run_on_arrays(text, scheme, step):
         options = {"scheme": scheme, "step": step}
         calls, warned = _check_equal(program, names, rows, options, kind=kind)
         assert calls == warned
-        if scheme == "richardson":
+        if scheme == "richardson" and step is None:
             assert calls == 0
 
 
