@@ -16,10 +16,9 @@ reason comes from the primitive's ``domain`` function, asked on the failing
 rows only; such a row gets NaN and a message (``Row.undefined``).
 
 TensorFlow runs its own ops on batched tensors (one tensor of n rows per
-variable); the numeric mode's gradient and Jacobian run on arrays too
-(``batch_numeric.py``: the same differences and Richardson tableaux per row,
-bit for bit); the other modes (numeric Hessians, dual, mpmath) run the
-single-point mode row by row.
+variable); the numeric mode runs on arrays too (``batch_numeric.py``: the
+same differences and Richardson tableaux per row, bit for bit); dual and
+mpmath run the single-point mode row by row.
 """
 
 from __future__ import annotations

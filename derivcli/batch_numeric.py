@@ -16,8 +16,9 @@ A row the arrays do not treat is marked for the single-point path (as
 partial or a kink on the way, f below the normal range (the underflow
 warning), an entry the single point would flag as unreliable (its warning),
 a step lost against x, and a tiny x (``0 < |x| < TINY_X``: two sequences of
-steps). The Jacobian is the same, output by output; Hessians still run
-row by row.
+steps). The Jacobian is the same, output by output; the Hessian is the
+gradient's columns, then second differences per pair (a structural zero is
+0), with the rows one point's Hessian diagnoses or raises on left to it.
 """
 
 from __future__ import annotations
