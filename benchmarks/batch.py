@@ -13,6 +13,9 @@
    as many digits as derivcli's shortest round-trip text needs at most).
 3. Against a shell loop of single-point calls: ``--calls`` calls of
    ``derivcli grad --at ...``, extrapolated to ``--rows``.
+4. The numeric mode (``--mode numeric``, Richardson by default): its
+   vectorized gradient at ``--numeric-rows`` points against the same rows
+   run one by one by the single-point mode (``--numeric-loop`` of them).
 
 Figures are wall-clock on this (shared) machine; nothing here is asserted by
 tests.
@@ -145,12 +148,42 @@ def shell_loop(calls: int) -> float:
     return (time.perf_counter() - start) / calls
 
 
+def numeric(n: int, loop: int) -> dict[str, float]:
+    """Rows per second of the numeric gradient, vectorized and row by row."""
+    from derivcli import batch, batch_numeric
+    from derivcli.parser import parse
+
+    rng = np.random.default_rng(3)
+    cols = {k: rng.uniform(-2, 2, n) for k in "xyz"}
+    program = parse(FORMULA)
+    rates = {}
+
+    def timed(columns, scheme) -> float:
+        start = time.perf_counter()
+        batch.run("gradient", program, columns, tuple("xyz"), mode="numeric",
+                  options={"scheme": scheme})  # fmt: skip
+        return time.perf_counter() - start
+
+    few = {k: v[:loop] for k, v in cols.items()}
+    for scheme in ("richardson", "central"):
+        rates[f"numeric {scheme}, vectorized ({n:,} rows)"] = n / timed(cols, scheme)
+        supports = batch_numeric.supports
+        batch_numeric.supports = lambda kind, options: False
+        try:
+            rates[f"numeric {scheme}, row by row ({loop:,} rows)"] = loop / timed(few, scheme)
+        finally:
+            batch_numeric.supports = supports
+    return rates
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--calls", type=int, default=50)
-    parser.add_argument("--skip", default="", help="comma list: compute,csv,loop")
+    parser.add_argument("--numeric-rows", type=int, default=100_000)
+    parser.add_argument("--numeric-loop", type=int, default=1_000)
+    parser.add_argument("--skip", default="", help="comma list: compute,csv,loop,numeric")
     args = parser.parse_args()
     skip = set(args.skip.split(","))
     n = args.rows
@@ -183,6 +216,10 @@ def main() -> None:
             print(f"; --points: {e2e:.1f} s, {per_call * n / e2e:,.0f}x faster")
         else:
             print()
+    if "numeric" not in skip:
+        print("\n4. numeric mode (finite differences), gradient")
+        for name, rate in numeric(args.numeric_rows, args.numeric_loop).items():
+            print(f"   {name:55s} {rate:12,.0f} rows/s")
 
 
 if __name__ == "__main__":

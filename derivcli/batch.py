@@ -16,8 +16,9 @@ reason comes from the primitive's ``domain`` function, asked on the failing
 rows only; such a row gets NaN and a message (``Row.undefined``).
 
 TensorFlow runs its own ops on batched tensors (one tensor of n rows per
-variable); the other modes (numeric, dual, mpmath) run the single-point mode
-row by row.
+variable); the numeric mode runs on arrays too (``batch_numeric.py``: the
+same differences and Richardson tableaux per row, bit for bit); dual and
+mpmath run the single-point mode row by row.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from . import batch_numeric
 from .backends import get_backend
 from .errors import DomainError
 from .graph import Node, Program, domain_error, topo_order, underflow_note, var
@@ -664,9 +666,14 @@ def _run_block(kind, program, columns, wrt, mode, exact, options, strict) -> Bat
     names = column_names(kind, program, wrt)
     n = len(next(iter(columns.values()))) if columns else 1
     notes: list[RowNote] = []
-    if mode in VECTORIZED or kind == "eval" or mode == "tensorflow":
+    numeric = mode == "numeric" and batch_numeric.supports(kind, options)
+    if mode in VECTORIZED or kind == "eval" or mode == "tensorflow" or numeric:
         with np.errstate(all="ignore"):
-            if mode == "tensorflow" and kind != "eval":
+            if numeric:  # f always by the exact column: differences amplify an ulp
+                exact = True
+                compute = getattr(batch_numeric, kind)
+                outs, bad = compute(program, columns, wrt, n, options)
+            elif mode == "tensorflow" and kind != "eval":
                 outs, bad = _compute_tensorflow(kind, program, columns, wrt, n, exact, options)
             else:
                 outs, bad = _compute(kind, mode, program, columns, wrt, n, exact)

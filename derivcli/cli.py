@@ -477,8 +477,9 @@ def _points_options(f: Callable) -> Callable:
             "are carried through), or JSON lines ({\"x\": 1} per line); '-' reads standard "
             "input. One output row per input row: the input row, then value, d/dx, "
             "d2/dxdy, df1/dx... (--format csv or jsonl; default: the input's). reverse, "
-            "forward (and eval) run on whole numpy arrays, tensorflow on batched tensors; "
-            "numeric, dual and mpmath loop over the rows (one point's cost each).",
+            "forward (and eval) run on whole numpy arrays, and so does numeric (always with "
+            "--libm's functions); tensorflow on batched tensors; dual and mpmath loop over "
+            "the rows (one point's cost each).",
         ),
         click.option(
             "--strict",
