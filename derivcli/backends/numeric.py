@@ -313,6 +313,8 @@ def _extrapolate(
     h = h0
     last = math.nan
     for _ in range(ROWS):
+        if h == 0:  # the sequence underflowed (a subnormal x scales its own steps)
+            break
         d, noise = difference(h)
         if d == d:
             last = d
@@ -451,6 +453,8 @@ def _first(f: _Function, fx: float, name: str, scheme: str, step: float | None):
         fp, ep = f.bounded({name: xp})
         fm, em = f.bounded({name: xm})
         width = xp - xm  # the step actually taken
+        if width == 0:
+            return math.nan, math.inf
         d = (fp - fm) / width
         return d, (ep + em) / width + EPS * abs(d)
 
@@ -501,6 +505,8 @@ def _second(f: _Function, f0: tuple[float, float], a: str, b: str, scheme: str, 
     def diagonal(h: float) -> tuple[float, float]:
         xp, xm = x + h, x - h
         hp, hm = xp - x, x - xm  # the steps actually taken
+        if hp == 0 or hm == 0:
+            return math.nan, math.inf
         fp, ep = f.bounded({a: xp})
         fm, em = f.bounded({a: xm})
         d = 2 * ((fp - fx) / hp - (fx - fm) / hm) / (hp + hm)
@@ -511,13 +517,15 @@ def _second(f: _Function, f0: tuple[float, float], a: str, b: str, scheme: str, 
         xp, xm, yp, ym = x + ha, x - ha, y + hb, y - hb
         values = [f.bounded({a: xi, b: yi}) for xi, yi in ((xp, yp), (xp, ym), (xm, yp), (xm, ym))]
         area = (xp - xm) * (yp - ym)
+        if area == 0:  # the steps' product underflows (x, y near 1e-310): no estimate
+            return math.nan, math.inf
         (fpp, epp), (fpm, epm), (fmp, emp), (fmm, emm) = values
         d = (fpp - fpm - fmp + fmm) / area
         return d, (epp + epm + emp + emm) / area + EPS * abs(d)
 
     if a == b:
         scales = [step] if step is not None else _scales(x)
-        size = abs(fx) / _scale(x) ** 2
+        size = abs(fx) / (_scale(x) * _scale(x))  # (inf, not OverflowError, past 1e154)
         return _best([c for s in scales for c in _extrapolate(diagonal, s, size)])
     if step is not None:
         pairs = [(step, step)]
