@@ -1,9 +1,9 @@
 """Benchmarks: derivcli against its peers, each figure a ratio measured in one
 run (issue 15). Run by hand, with the interpreter that has the peers:
 
-    PYTHONPATH=. /work/venv/bin/python benchmarks/bench.py            # everything
-    PYTHONPATH=. /work/venv/bin/python benchmarks/bench.py startup    # matching names
-    python benchmarks/bench.py startup --runs 41                      # more runs
+    python benchmarks/bench.py                      # everything (peers skipped when missing)
+    python benchmarks/bench.py startup parse        # the benches whose names match
+    python benchmarks/bench.py startup --runs 41    # more runs
 
 Each line prints derivcli's median, the peer's median, the ratio and the
 target. A peer that is not installed (torch, jax) is skipped with a note.
@@ -17,6 +17,7 @@ the README, never asserted by tests.
 from __future__ import annotations
 
 import gc
+import importlib.util
 import os
 import resource
 import statistics
@@ -129,11 +130,11 @@ def bench_startup(runs: int = RUNS) -> None:
     ratio_line("grad --format json, CPU time", t["cpu json"], cpu, "import click, lark", 0.9)
     cpu = t["cpu click+lark+rich"]
     ratio_line("grad (table), CPU time", t["cpu table"], cpu, "import click, lark, rich", 1.0)
-    # where derivcli's start-up goes (in-process, after the imports)
+    # where derivcli's start-up goes (in-process)
     code = (
         "import time; t0 = time.perf_counter(); import derivcli.cli; t1 = time.perf_counter();"
-        "import lark; t2 = time.perf_counter(); from derivcli import parser; parser._parser();"
-        "t3 = time.perf_counter(); print(t1 - t0, t2 - t1, t3 - t2)"
+        "from derivcli import parser; parser._parser(); t2 = time.perf_counter();"
+        "parser.parse('x*x*y + y + 2'); t3 = time.perf_counter(); print(t1 - t0, t2 - t1, t3 - t2)"
     )
     parts = [
         [float(x) for x in subprocess.run(
@@ -141,10 +142,10 @@ def bench_startup(runs: int = RUNS) -> None:
         ).stdout.split()]
         for _ in range(max(5, runs // 3))
     ]  # fmt: skip
-    own, lark_import, grammar = (statistics.median(p[i] for p in parts) for i in range(3))
+    own, build, first = (statistics.median(p[i] for p in parts) for i in range(3))
     print(
-        f"  inside: import derivcli.cli {own * 1e3:.1f} ms, import lark {lark_import * 1e3:.1f} ms, "
-        f"Lark grammar build {grammar * 1e3:.1f} ms (phase 2: the standalone parser)"
+        f"  inside: import derivcli.cli {own * 1e3:.1f} ms, the generated parser (load the "
+        f"tables) {build * 1e3:.1f} ms, first parse {first * 1e3:.2f} ms"
     )
 
 
@@ -245,6 +246,59 @@ def bench_hessian(runs: int = 5) -> None:
     peer = "torch.autograd.functional.hessian"
     ratio_line("hessian, wall", t_ours, t_torch, peer, 0.1)
     ratio_line("hessian, CPU time", cpu_ours, cpu_torch, peer, 0.1)
+
+
+def bench_parse(runs: int = 7) -> None:
+    """Where a parse of the n=1000 text goes, in-process."""
+    from derivcli import parser
+
+    lark = parser._generated()
+    text, _point = rosenbrock(1000)
+    p = parser._parser()
+    lexer = p.parser.lexer.lexer
+
+    def lex() -> list:
+        state = lark.LexerState(lark.TextSlice.cast_from(text))
+        return list(parser.Postlexer().process(lexer.lex(state, None)))
+
+    t_lex = median_time(lex, runs)
+    t_tokens = len(lex())
+    t_parse = median_time(lambda: parser.parse(text), runs)
+    graph = parser.parse(text)
+    print(f"parse of the n=1000 text ({len(text):,} characters, {t_tokens:,} tokens, "
+          f"{len(graph.steps):,} nodes), in-process:")  # fmt: skip
+    print(f"  lexer + postlexer {t_lex * 1e3:.1f} ms; whole parse (LALR loop, callbacks, "
+          f"Program) {t_parse * 1e3:.1f} ms")  # fmt: skip
+    if importlib.util.find_spec("lark") is None:
+        return
+    from lark import Lark
+
+    runtime = Lark(
+        parser.grammar_path().read_text(encoding="utf-8"),
+        parser="lalr",
+        lexer="basic",
+        transformer=parser._Builder(),
+        postlex=parser.Postlexer(),
+        maybe_placeholders=True,
+    )
+    plain = lark.Lark_StandAlone(transformer=parser._Builder(), postlex=parser.Postlexer())
+
+    def with_parser(made) -> Callable[[], object]:
+        def run() -> object:
+            saved = parser._parser
+            parser._parser = lambda: made
+            try:
+                return parser.parse(text)
+            finally:
+                parser._parser = saved
+
+        return run
+
+    t_runtime = median_time(with_parser(runtime), runs)
+    t_plain = median_time(with_parser(plain), runs)
+    print(f"  the same parse through Lark's runtime library (before issue 15) "
+          f"{t_runtime * 1e3:.1f} ms = {t_runtime / t_parse:.2f}x; the generated parser "
+          f"without derivcli's hooks {t_plain * 1e3:.1f} ms = {t_plain / t_parse:.2f}x")  # fmt: skip
 
 
 def bench_memory() -> None:
@@ -357,6 +411,7 @@ BENCHES = {
     "hessian": bench_hessian,
     "memory": bench_memory,
     "render": bench_render,
+    "parse": bench_parse,
     "gc": bench_gc,
     "large": bench_large,
     "modes": bench_modes,
@@ -371,7 +426,7 @@ if __name__ == "__main__":
         del args[i : i + 2]
     for name, bench in BENCHES.items():
         if not args or any(w in name for w in args):
-            if runs is not None and name in ("startup", "rosenbrock", "hessian"):
+            if runs is not None and name in ("startup", "rosenbrock", "hessian", "parse"):
                 bench(runs)
             else:
                 bench()
