@@ -102,7 +102,20 @@ def generate() -> str:
     _canonical_states(lark_inst)
     out = io.StringIO()
     gen_standalone(lark_inst, out=out)
-    return header(text) + out.getvalue()
+    return header(text) + _trim(out.getvalue())
+
+
+#: the tool's module imports pickle, zlib and base64 for Lark's save/load and
+#: grammar cache, which a generated parser never runs (derivcli builds it from
+#: the module's tables): the one line the module does not keep (4-5 ms of
+#: start-up); everything else is the tool's output as it wrote it
+UNUSED_IMPORTS = "import pickle, zlib, base64\n"
+
+
+def _trim(module: str) -> str:
+    if module.count(UNUSED_IMPORTS) != 1:
+        raise SystemExit("Lark's standalone output changed: review _trim in derivcli/_generate.py")
+    return module.replace(UNUSED_IMPORTS, "")
 
 
 def main(argv: list[str] | None = None) -> int:
