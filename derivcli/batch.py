@@ -185,6 +185,26 @@ def _mark_partials(order, values: dict, wrt, bad: np.ndarray, n: int, exact: boo
                     bad |= rows
 
 
+def _mark_kinks(order, values: dict, wrt, bad: np.ndarray, n: int) -> None:
+    """Rows where a step that depends on ``wrt`` sits at a kink of its
+    primitive (``abs`` at 0, ``max`` at a tie): the single point reports the
+    one-sided derivatives there (``backends.diagnose``) and ``--side`` picks
+    one, so those rows are computed again one by one."""
+    active = _active(order, wrt)
+    for node in order:
+        kink = node.prim.kink if node.args else None
+        if kink is None or node not in active:
+            continue
+        args = [_unwrap(values[a]) for a in node.args]
+        if all(type(a) is float for a in args):
+            if kink.where(*args):
+                bad |= True
+            continue
+        where = np.frompyfunc(kink.where, len(args), 1)
+        rows = np.asarray(where(*args), dtype=bool)
+        bad |= np.broadcast_to(rows, (n,))
+
+
 # Row masks are True (every row), False (no row) or a boolean array: the
 # common cases (every row alike) cost no array operation.
 
@@ -329,6 +349,7 @@ def _full(v, n: int) -> np.ndarray:
 def _gradient_reverse(program, columns, wrt, n, exact, bad):
     values = _evaluate(program.steps, columns, exact)
     _mark_values(program.steps, values, bad, n)
+    _mark_kinks(program.steps, values, wrt, bad, n)
     grads = backward(program.steps, values, {program.root: 1.0}, wrt, n, exact, bad)
     return values, grads
 
@@ -366,6 +387,7 @@ def _compute(kind: str, mode: str, program: Program, columns, wrt, n: int, exact
     values = _evaluate(steps, columns, exact)
     _mark_values(steps, values, bad, n)
     _mark_partials(steps, values, wrt, bad, n, exact)
+    _mark_kinks(steps, values, wrt, bad, n)
     known = _known(program, values, columns, wrt)
     if kind == "jacobian":
         outs = [values[o] for o in program.outputs]
@@ -458,6 +480,7 @@ def _compute_tensorflow(kind: str, program: Program, columns, wrt, n: int, exact
     values = _evaluate(steps, columns, exact)
     _mark_values(steps, values, bad, n)
     _mark_partials(steps, values, wrt, bad, n, exact)
+    _mark_kinks(steps, values, wrt, bad, n)
     if kind == "hessian":
         known = _known(program, values, columns, wrt)
         _mark_second(program, wrt, columns, known, bad, n, exact)
@@ -572,8 +595,15 @@ def _single(kind: str, mode: str, program: Program, point: dict, wrt, options: d
         from .api import evaluate_at
 
         return evaluate_at(program, {k: point[k] for k in program.variables})
+    from .backends import apply_side
+
+    options = dict(options)
+    side = options.pop("side", None)
     backend = get_backend(mode)
-    return getattr(backend, kind)(program, point, wrt, **options)
+    result = getattr(backend, kind)(program, point, wrt, **options)
+    if side is not None:  # rows at a kink are computed here (``_mark_kinks``)
+        apply_side(result, side)
+    return result
 
 
 def run(
@@ -594,7 +624,11 @@ def run(
     With ``strict`` the first undefined row raises its ``DomainError``
     (``.row`` says which); otherwise it gets NaN and a note.
     """
-    options = options or {}
+    options = {k: v for k, v in (options or {}).items() if v is not None}
+    if "side" in options:
+        from .backends import check_side
+
+        check_side(options["side"], mode, kind if kind != "eval" else "grad")
     columns = {k: np.asarray(v, dtype=np.float64) for k, v in columns.items()}
     n = len(next(iter(columns.values()))) if columns else (rows or 1)
     if not columns:  # a constant: its value in every row

@@ -48,3 +48,92 @@ def test_polygamma_of_huge_order_is_out_of_range_at_once(n, x, expected):
     value = PRIMITIVES["polygamma"].fn(n, x)
     assert time.perf_counter() - start < 1.0
     assert value == expected and math.copysign(1, value) == math.copysign(1, expected)
+
+
+# ---------------------------------------------------------------------------
+# --points at a kink: the row is the single point's, warnings and --side too
+
+KINKED = [p for p in PRIMITIVES.values() if p.kink is not None]
+CANDIDATES = [0.0, -0.0, 1.0, -1.0, 2.0, 2.5, -0.5, 0.5, 3.0]
+
+
+def _kink_case(prim):
+    """``prim`` of the variables, times a variable so the kink's one-sided
+    derivatives are not all 0, and its rows: every candidate point at a kink,
+    and a few that are not."""
+    names = ("x", "y")[: prim.arity]
+    call = f"{prim.name}({', '.join(names)})" if prim.is_function else None
+    if call is None:  # an operator
+        call = f"({names[0]} {prim.symbol} {names[-1]})"
+    text = f"{call} * (x + 3)"
+    rows = [r for r in itertools.product(CANDIDATES, repeat=prim.arity) if prim.kink.where(*r)]
+    assert rows, prim.name
+    rows += [(0.3,) * prim.arity, (1.7,) * prim.arity]
+    return text, names, rows
+
+
+def _single_row(kind, mode, program, point, wrt, options):
+    from derivcli import batch
+    from derivcli.errors import DomainError
+
+    try:
+        result = batch._single(kind, mode, program, point, wrt, options)
+    except DomainError as exc:
+        return None, [exc.message]
+    return batch._result_row(kind, program, wrt, result), list(result.warnings)
+
+
+def _same(a, b):
+    return (math.isnan(a) and math.isnan(b)) or (
+        a == b and math.copysign(1, a) == math.copysign(1, b)
+    )
+
+
+@pytest.mark.parametrize("prim", KINKED, ids=lambda p: p.name)
+@pytest.mark.parametrize(
+    ("kind", "mode", "side"),
+    [("gradient", "reverse", None), ("gradient", "forward", None), ("hessian", "reverse", None),
+     ("jacobian", "forward", None), ("gradient", "reverse", "left"), ("gradient", "dual", "right"),
+     ("jacobian", "reverse", "right"), ("jacobian", "forward", "left")],
+)  # fmt: skip
+def test_points_at_a_kink_are_the_single_points_with_their_warnings_and_side(
+    prim, kind, mode, side
+):
+    """The batch redid only rows with a non-finite number: a row at a kink
+    lost the single point's kink warning, and --side was silently ignored."""
+    import numpy as np
+
+    from derivcli import api, batch
+    from derivcli.parser import parse
+
+    text, names, rows = _kink_case(prim)
+    program = parse(text)
+    wrt = program.variables
+    options = {} if side is None else {"side": side}
+    columns = {n: np.array([r[i] for r in rows]) for i, n in enumerate(names)}
+    result = batch.run(kind, program, columns, wrt, mode=mode, exact=True, options=options)
+    out = batch.column_names(kind, program, wrt)
+    notes = {note.row: note.messages for note in result.notes}
+    for i, row in enumerate(rows):
+        point = dict(zip(names, row))
+        ref, said = _single_row(kind, mode, program, point, wrt, options)
+        if side is not None and ref is not None:  # the API's one point, for --side
+            one = getattr(api, f"{kind}_at")(text, point, wrt=",".join(wrt), mode=mode, side=side)
+            assert batch._result_row(kind, program, wrt, one) == pytest.approx(ref, nan_ok=True)
+        got = [float(result.columns[c][i]) for c in out]
+        assert notes.get(i, []) == said, (text, point)
+        if ref is not None:
+            assert all(_same(g, r) for g, r in zip(got, ref, strict=True)), (text, point, got, ref)
+
+
+def test_side_with_points_on_the_command_line():
+    from clirun import run
+
+    rows = "x\n0\n-2\n"
+    left = run("grad", "abs(x)", "--points", "-", "--side", "left", input=rows)
+    assert left.exit_code == 0 and left.stdout.splitlines()[1:] == ["0,0,-1", "-2,2,-1"]
+    right = run("grad", "abs(x)", "--points", "-", "--side", "right", input=rows)
+    assert right.stdout.splitlines()[1] == "0,0,1"
+    assert "line 2: abs(x) has a kink at x = 0" in right.stderr
+    refused = run("hessian", "abs(x)", "--points", "-", "--side", "left", input=rows)
+    assert refused.exit_code == 2 and "--side applies to grad and jacobian" in refused.stderr
