@@ -200,9 +200,19 @@ def _mark_kinks(order, values: dict, wrt, bad: np.ndarray, n: int) -> None:
             if kink.where(*args):
                 bad |= True
             continue
-        where = np.frompyfunc(kink.where, len(args), 1)
-        rows = np.asarray(where(*args), dtype=bool)
-        bad |= np.broadcast_to(rows, (n,))
+        bad |= np.broadcast_to(_where(kink.where, args), (n,))
+
+
+def _where(where, args: list) -> np.ndarray:
+    """``where(*args)`` row by row: on the arrays at once where it is written
+    with comparisons only (``a == 0``, ``a == b``), else one call per row."""
+    try:
+        rows = where(*args)
+    except (TypeError, ValueError):  # math.floor of an array, ``and`` of arrays
+        rows = None
+    if isinstance(rows, np.ndarray) and rows.dtype == bool:
+        return rows
+    return np.asarray(np.frompyfunc(where, len(args), 1)(*args), dtype=bool)
 
 
 # Row masks are True (every row), False (no row) or a boolean array: the

@@ -137,3 +137,15 @@ def test_side_with_points_on_the_command_line():
     assert "line 2: abs(x) has a kink at x = 0" in right.stderr
     refused = run("hessian", "abs(x)", "--points", "-", "--side", "left", input=rows)
     assert refused.exit_code == 2 and "--side applies to grad and jacobian" in refused.stderr
+
+
+@pytest.mark.parametrize("prim", KINKED, ids=lambda p: p.name)
+def test_kink_rows_found_on_arrays_are_those_found_row_by_row(prim):
+    import numpy as np
+
+    from derivcli.batch import _where
+
+    rows = list(itertools.product(CANDIDATES + [math.inf, -math.inf, math.nan], repeat=prim.arity))
+    args = [np.array([r[i] for r in rows]) for i in range(prim.arity)]
+    expected = [bool(prim.kink.where(*r)) for r in rows]
+    assert _where(prim.kink.where, args).tolist() == expected
