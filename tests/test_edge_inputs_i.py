@@ -148,4 +148,5 @@ def test_kink_rows_found_on_arrays_are_those_found_row_by_row(prim):
     rows = list(itertools.product(CANDIDATES + [math.inf, -math.inf, math.nan], repeat=prim.arity))
     args = [np.array([r[i] for r in rows]) for i in range(prim.arity)]
     expected = [bool(prim.kink.where(*r)) for r in rows]
-    assert _where(prim.kink.where, args).tolist() == expected
+    with np.errstate(all="ignore"):  # as in batch.run
+        assert _where(prim.kink.where, args).tolist() == expected
