@@ -150,3 +150,20 @@ def test_kink_rows_found_on_arrays_are_those_found_row_by_row(prim):
     expected = [bool(prim.kink.where(*r)) for r in rows]
     with np.errstate(all="ignore"):  # as in batch.run
         assert _where(prim.kink.where, args).tolist() == expected
+
+
+@pytest.mark.parametrize("x", [1e155, -1e200, 1e300])
+def test_numeric_hessian_far_from_zero_is_not_an_internal_error(x):
+    """The diagonal's size was abs(f) / scale**2: ``**`` raised OverflowError
+    for |x| > 1e154 (hessian --mode numeric and --points rows crashed)."""
+    import derivcli
+    from derivcli.errors import DerivError
+
+    for prim in PRIMITIVES.values():
+        if prim.arity != 1 or not prim.is_function:
+            continue
+        for text in (f"{prim.name}(x)", f"x*x*{prim.name}(y)"):
+            try:
+                derivcli.hessian(text, at={"x": x, "y": 0.5}, mode="numeric")
+            except DerivError:
+                pass

@@ -517,7 +517,7 @@ def _second(f: _Function, f0: tuple[float, float], a: str, b: str, scheme: str, 
 
     if a == b:
         scales = [step] if step is not None else _scales(x)
-        size = abs(fx) / _scale(x) ** 2
+        size = abs(fx) / (_scale(x) * _scale(x))  # (** raises past 1e154)
         return _best([c for s in scales for c in _extrapolate(diagonal, s, size)])
     if step is not None:
         pairs = [(step, step)]
