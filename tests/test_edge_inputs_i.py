@@ -167,3 +167,35 @@ def test_numeric_hessian_far_from_zero_is_not_an_internal_error(x):
                 derivcli.hessian(text, at={"x": x, "y": 0.5}, mode="numeric")
             except DerivError:
                 pass
+
+
+@pytest.mark.parametrize(
+    ("line", "said"),
+    [('{"x": NaN, "y": 2}', 'a bare NaN, which is not JSON; write it as the string "NaN"'),
+     ('{"x": Infinity, "y": 2}', "a bare Infinity"),
+     ('{"x": 1, "y": -Infinity}', "a bare -Infinity"),
+     ('{"x": 1, "id": NaN, "y": 2}', "a bare NaN"),
+     ('{"x": 1, "x": 5, "y": 2}', "names the key 'x' twice"),
+     ('{"x": 1, "y": 2, "id": {"a": 1, "a": 2}}', "names the key 'a' twice")],
+)  # fmt: skip
+def test_points_json_lines_that_are_not_strict_json_are_malformed_rows(line, said):
+    """The output copies the input object: a bare NaN in it made the output
+    non-strict JSON, and a key given twice was read as its last value while
+    the output showed both."""
+    from clirun import run, strict_json
+
+    good = '{"x": 1, "y": 3}'
+    result = run("grad", "x*y", "--points", "-", input=f"{good}\n{line}\n{good}\n")
+    assert result.exit_code == 2
+    assert f"line 2 of standard input {'has ' if 'bare' in said else ''}{said}" in result.stderr
+    rows = result.stdout.splitlines()
+    assert len(rows) == 1 and strict_json(rows[0])["d/dx"] == 3.0
+
+
+def test_points_json_lines_with_the_words_as_strings_stay_strict_json():
+    from clirun import run, strict_json
+
+    result = run("grad", "x*y", "--points", "-", input='{"x": "NaN", "y": "-Infinity"}\n')
+    assert result.exit_code == 0
+    row = strict_json(result.stdout)
+    assert row["x"] == "NaN" and row["value"] == "NaN" and row["d/dx"] == "-Infinity"
