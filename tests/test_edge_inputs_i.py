@@ -199,3 +199,33 @@ def test_points_json_lines_with_the_words_as_strings_stay_strict_json():
     assert result.exit_code == 0
     row = strict_json(result.stdout)
     assert row["x"] == "NaN" and row["value"] == "NaN" and row["d/dx"] == "-Infinity"
+
+
+@pytest.mark.parametrize(("n", "order"), [(3, 40), (3, 30), (4, 20), (6, 10), (8, 8)])
+def test_taylor_too_big_for_its_product_table_is_refused_before_building_it(n, order):
+    """3 variables to order 40 (12,341 coefficients, within the limit on
+    coefficients) built a product table of 9.4 million pairs first: 4 GB
+    and minutes before any answer."""
+    import derivcli
+    from derivcli import expansion
+    from derivcli.errors import UsageError
+
+    names = [f"x{i}" for i in range(n)]
+    start = time.perf_counter()
+    with pytest.raises(UsageError, match="lower .*order or expand in fewer variables"):
+        derivcli.taylor("exp(" + "+".join(names) + ")", at=dict.fromkeys(names, 0.0), order=order)
+    assert time.perf_counter() - start < 1.0
+    assert (n, order) not in expansion._BASES
+
+
+@pytest.mark.parametrize(("n", "order"), [(1, 40), (2, 40), (3, 12), (20, 3)])
+def test_taylor_within_the_limits_matches_the_exponential_series(n, order):
+    import derivcli
+
+    names = [f"x{i}" for i in range(n)]
+    result = derivcli.taylor(
+        "exp(" + "+".join(names) + ")", at=dict.fromkeys(names, 0.0), order=order
+    )
+    for exponents, c in result.terms.items():  # exp(sum) = prod exp: 1/prod(k!)
+        expected = 1.0 / math.prod(math.factorial(k) for k in exponents)
+        assert c == pytest.approx(expected, rel=1e-12)
