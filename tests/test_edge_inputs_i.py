@@ -229,3 +229,25 @@ def test_taylor_within_the_limits_matches_the_exponential_series(n, order):
     for exponents, c in result.terms.items():  # exp(sum) = prod exp: 1/prod(k!)
         expected = 1.0 / math.prod(math.factorial(k) for k in exponents)
         assert c == pytest.approx(expected, rel=1e-12)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [("exp(x)", "--from", "-1000", "--to", "1000"),
+     ("exp(x)", "--from", "-1000", "--to", "1000", "--order", "2"),
+     ("1/x^9", "--from", "-1", "--to", "1"),
+     ("x^300", "--from", "-11", "--to", "11"),
+     ("sin(x) + exp(x^2)", "--from", "-26", "--to", "26", "--taylor", "2", "--at", "x=0")],
+)  # fmt: skip
+def test_terminal_plot_of_values_far_outside_the_window_is_drawn(args):
+    """plotext draws lines pixel by pixel: a segment to 1e300 below a window
+    of a few units aborted the whole process (std::bad_alloc, exit 134)."""
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "derivcli", "plot", *args],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "f" in done.stdout.splitlines()[-1] and "┤" in done.stdout
