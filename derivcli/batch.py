@@ -187,32 +187,34 @@ def _mark_partials(order, values: dict, wrt, bad: np.ndarray, n: int, exact: boo
                     bad |= rows
 
 
-def _kink_rows(kink, cols: list, n: int) -> np.ndarray:
-    """The rows where ``kink.where`` holds: numpy for the common predicates
-    of the table (an argument at 0, at an integer, a tie), else the float
-    predicate row by row."""
-    from . import primitives as prims
-
-    cols = [np.broadcast_to(np.asarray(c, dtype=np.float64), (n,)) for c in cols]
-    with np.errstate(all="ignore"):
-        if kink.where is prims._at_zero:
-            return cols[0] == 0
-        if kink.where is prims._is_integer:
-            return np.isfinite(cols[0]) & (cols[0] == np.floor(cols[0]))
-        if len(cols) == 2 and kink.where.__qualname__.startswith("_extremum_kink"):
-            return cols[0] == cols[1]
-    return np.frompyfunc(kink.where, len(cols), 1)(*cols).astype(bool)
-
-
 def _mark_kinks(order, values: dict, wrt, bad: np.ndarray, n: int) -> None:
-    """Rows where an operation that depends on ``wrt`` sits on a kink of the
-    table (``Kink.where``): computed again one by one, so that they carry the
-    single-point result's kink warnings and one-sided derivatives."""
+    """Rows where a step that depends on ``wrt`` sits at a kink of its
+    primitive (``abs`` at 0, ``max`` at a tie): the single point reports the
+    one-sided derivatives there (``backends.diagnose``) and ``--side`` picks
+    one, so those rows are computed again one by one."""
     active = _active(order, wrt)
     for node in order:
-        kink = node.args and node in active and node.prim.kink
-        if kink:
-            bad |= _kink_rows(kink, [values[a] for a in node.args], n)
+        kink = node.prim.kink if node.args else None
+        if kink is None or node not in active:
+            continue
+        args = [_unwrap(values[a]) for a in node.args]
+        if all(type(a) is float for a in args):
+            if kink.where(*args):
+                bad |= True
+            continue
+        bad |= np.broadcast_to(_where(kink.where, args), (n,))
+
+
+def _where(where, args: list) -> np.ndarray:
+    """``where(*args)`` row by row: on the arrays at once where it is written
+    with comparisons only (``a == 0``, ``a == b``), else one call per row."""
+    try:
+        rows = where(*args)
+    except (TypeError, ValueError):  # math.floor of an array, ``and`` of arrays
+        rows = None
+    if isinstance(rows, np.ndarray) and rows.dtype == bool:
+        return rows
+    return np.asarray(np.frompyfunc(where, len(args), 1)(*args), dtype=bool)
 
 
 # Row masks are True (every row), False (no row) or a boolean array: the
@@ -605,8 +607,15 @@ def _single(kind: str, mode: str, program: Program, point: dict, wrt, options: d
         from .api import evaluate_at
 
         return evaluate_at(program, {k: point[k] for k in program.variables})
+    from .backends import apply_side
+
+    options = dict(options)
+    side = options.pop("side", None)
     backend = get_backend(mode)
-    return getattr(backend, kind)(program, point, wrt, **options)
+    result = getattr(backend, kind)(program, point, wrt, **options)
+    if side is not None:  # rows at a kink are computed here (``_mark_kinks``)
+        apply_side(result, side)
+    return result
 
 
 def run(
@@ -627,7 +636,11 @@ def run(
     With ``strict`` the first undefined row raises its ``DomainError``
     (``.row`` says which); otherwise it gets NaN and a note.
     """
-    options = options or {}
+    options = {k: v for k, v in (options or {}).items() if v is not None}
+    if "side" in options:
+        from .backends import check_side
+
+        check_side(options["side"], mode, kind if kind != "eval" else "grad")
     columns = {k: np.asarray(v, dtype=np.float64) for k, v in columns.items()}
     n = len(next(iter(columns.values()))) if columns else (rows or 1)
     if not columns:  # a constant: its value in every row

@@ -50,6 +50,8 @@ from .primitives import PRIMITIVES, Primitive
 MAX_ORDER = 40
 #: the most coefficients (monomials) one expansion may have
 MAX_TERMS = 20_000
+#: pairs of monomials in the truncated product's table (about 0.3 kB each)
+MAX_PRODUCTS = 500_000
 #: a derivative that differs between a point and its neighbouring doubles by
 #: more than this (relative, absolute below 1) jumps there
 JUMP_TOLERANCE = 1e-3
@@ -612,13 +614,19 @@ def expand(
     in ``variables`` (others stay at their values) to total degree ``order``:
     exponent tuple -> coefficient."""
     root = program.root
-    basis = Basis.of(len(variables), order)
-    if basis.size > MAX_TERMS:
+    n = len(variables)
+    # checked before the basis is built: its product table has one entry per
+    # pair of monomials within the order, C(order + 2n, 2n) (3 variables to
+    # order 40: 9.4 million, 4 GB and minutes), and every product walks it
+    size, products = math.comb(order + n, n), math.comb(order + 2 * n, 2 * n)
+    if size > MAX_TERMS or products > MAX_PRODUCTS:
+        what = f"{size} coefficients" if size > MAX_TERMS else f"{products} products per step"
+        limit = f"{MAX_TERMS} coefficients" if size > MAX_TERMS else f"{MAX_PRODUCTS}"
         raise UsageError(
-            f"an expansion of order {order} in {len(variables)} variables has {basis.size} "
-            f"coefficients (at most {MAX_TERMS}); lower --order or expand in fewer variables "
-            "with --wrt"
+            f"an expansion of order {order} in {n} variables has {what} (at most {limit}); "
+            "lower --order or expand in fewer variables with --wrt"
         )
+    basis = Basis.of(n, order)
     values = evaluate_all(program.steps, point)  # strict: domain errors name the node
     positions = {n: i for i, n in enumerate(variables)}
     poly = _Expansion(basis, point, values).run(program.steps, positions)[root]

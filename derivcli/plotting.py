@@ -312,6 +312,28 @@ def _segments(xs: list[float], curve: Curve) -> list[tuple[list[float], list[flo
     return runs
 
 
+def _clipped(xs: list[float], ys: list[float], lo: float, hi: float):
+    """The run cut at one height of the window past its edges: plotext draws
+    a line pixel by pixel, so a segment to exp(700) (1e304 rows of pixels
+    below a window of a few units) aborted the process (std::bad_alloc). A
+    segment that leaves is cut where it crosses that height, so what shows
+    in the window keeps its slope; beyond, the run stays at that height."""
+    span = hi - lo
+    bottom, top = lo - span, hi + span
+    out_x: list[float] = []
+    out_y: list[float] = []
+    for i, (x, y) in enumerate(zip(xs, ys)):
+        if i:
+            x0, y0 = xs[i - 1], ys[i - 1]
+            for edge in (bottom, top):
+                if (y0 - edge) * (y - edge) < 0:  # the segment crosses the edge
+                    out_x.append(x0 + (edge - y0) / (y - y0) * (x - x0))
+                    out_y.append(edge)
+        out_x.append(x)
+        out_y.append(min(max(y, bottom), top))
+    return out_x, out_y
+
+
 #: how each curve is drawn on a terminal: told apart without colors too
 _MARKERS = ["hd", "*", "+", "=", "~", "^", "#", "%", "&", "@", "$"]
 
@@ -337,6 +359,8 @@ def terminal_text(data: PlotData, width: int = 80, height: int = 20, color: bool
         first = True
         marker = _terminal_marker(curve.label)
         for xs, ys in _segments(data.xs, curve):
+            if data.ylim is not None:
+                xs, ys = _clipped(xs, ys, *data.ylim)
             signal = fig.signal(xs, ys, marker=marker).lines()
             if first:
                 signal.label(curve.label)

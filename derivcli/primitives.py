@@ -394,7 +394,7 @@ def _lgamma(a: float) -> float:
 
 
 def _is_pole(x: float) -> bool:
-    return x <= 0 and x == math.floor(x)
+    return math.isfinite(x) and x <= 0 and x == math.floor(x)
 
 
 def _polygamma(n: float, x: float) -> float:
@@ -407,6 +407,19 @@ def _polygamma(n: float, x: float) -> float:
         return INF if n == 0 else 0.0
     if _is_pole(x):
         return INF if n % 2 == 1 else NAN
+    if x > 0 and n > 170:
+        # psi^(n)(x) = (-1)^(n+1) n! sum_k (x + k)^-(n+1), every term of one
+        # sign, between x^-(n+1) and x^-(n+1) (1 + x/n): when that bound is
+        # out of the doubles' range, mpmath's sum of n terms would take
+        # minutes (and overflow its int-to-float conversion) for the same
+        # infinity or zero
+        sign = -1.0 if n % 2 == 0 else 1.0
+        # log(n! x^-(n+1)) by Stirling (within 1/n), without overflow
+        size = (n + 1.0) * (math.log((n + 1.0) / x) - 1.0) - 0.5 * math.log(n + 1.0) + 0.92
+        if size > 710.0:
+            return sign * INF
+        if size + math.log1p(x / n) < -746.0:
+            return sign * 0.0
     import mpmath  # only where a digamma is evaluated
 
     with mpmath.workdps(30):

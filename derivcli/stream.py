@@ -259,7 +259,9 @@ class Reader:
         for n, text in block:
             chars += len(text) + 1
             try:
-                problem, row = None, json.loads(text)
+                problem, row = None, json.loads(text, parse_constant=_bare, object_pairs_hook=_once)
+            except _NotStrict as exc:
+                problem, row = str(exc), None
             except ValueError as exc:
                 problem, row = f"is not JSON ({exc.msg})", None
             if problem is None and not isinstance(row, dict):
@@ -295,6 +297,24 @@ class Reader:
             lines.append(n)
         columns = {v: np.array(x, dtype=np.float64) for v, x in values.items()}
         return Chunk(texts, lines, columns, error, chars)
+
+
+class _NotStrict(ValueError):
+    """A JSON line that Python's json reads but strict JSON does not: the
+    output copies the input object, and must stay strict JSON."""
+
+
+def _bare(name: str) -> float:
+    raise _NotStrict(f'has a bare {name}, which is not JSON; write it as the string "{name}"')
+
+
+def _once(pairs: list) -> dict:
+    row = dict(pairs)
+    if len(row) != len(pairs):
+        seen: set = set()
+        twice = next(k for k, _ in pairs if k in seen or seen.add(k))
+        raise _NotStrict(f"names the key '{twice}' twice; name each once")
+    return row
 
 
 def open_points(source: str) -> tuple[IO[str], str, int | None]:
