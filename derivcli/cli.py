@@ -220,6 +220,11 @@ def cli() -> None:
       derivcli jacobian "x*y, x + y" --at x=1,y=2        # [[2, 1], [1, 1]]
       derivcli diff    "x*x*y + y + 2" --wrt x           # 2*x*y
       derivcli compare "sin(x^2)" --at x=3               # every mode side by side
+      derivcli grad "x*y" --points points.csv            # one row per point
+      derivcli trace "sin(x^2)" --at x=3 --mode forward  # the chain rule, step by step
+      derivcli graph "x*x*y + y + 2" --format dot        # the graph, for graphviz
+      derivcli taylor "exp(x)*sin(y)" --at x=0,y=0 --order 4
+      derivcli plot "sin(x^2)" --wrt x --from -3 --to 3  # f and f' on the terminal
       derivcli functions                                 # the language
 
     Modes (-m/--mode): numeric (finite differences), forward, dual, reverse
