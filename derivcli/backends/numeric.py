@@ -44,6 +44,7 @@ from collections.abc import Callable
 
 from ..errors import UsageError
 from ..graph import Graph, Node, Program, evaluate_all, topo_order
+from ..primitives import _div
 from ..results import Gradient, Hessian, Jacobian
 from . import (
     ModeOption,
@@ -510,14 +511,15 @@ def _second(f: _Function, f0: tuple[float, float], a: str, b: str, scheme: str, 
     def mixed(ha: float, hb: float) -> tuple[float, float]:
         xp, xm, yp, ym = x + ha, x - ha, y + hb, y - hb
         values = [f.bounded({a: xi, b: yi}) for xi, yi in ((xp, yp), (xp, ym), (xm, yp), (xm, ym))]
-        area = (xp - xm) * (yp - ym)
         (fpp, epp), (fpm, epm), (fmp, emp), (fmm, emm) = values
-        d = (fpp - fpm - fmp + fmm) / area
-        return d, (epp + epm + emp + emm) / area + EPS * abs(d)
+        # divided by each step in turn: their product underflows to 0 at
+        # tiny points (x, y ~ 1e-300) where each step is still a double
+        d = _div(_div(fpp - fpm - fmp + fmm, xp - xm), yp - ym)
+        return d, _div(_div(epp + epm + emp + emm, xp - xm), yp - ym) + EPS * abs(d)
 
     if a == b:
         scales = [step] if step is not None else _scales(x)
-        size = abs(fx) / _scale(x) ** 2
+        size = abs(fx) / _scale(x) / _scale(x)  # (a float ** raises on overflow)
         return _best([c for s in scales for c in _extrapolate(diagonal, s, size)])
     if step is not None:
         pairs = [(step, step)]

@@ -1,0 +1,86 @@
+"""Every primitive at the ends of the double range, in every mode: a result
+or a DerivError (a clear message), never an internal error.
+
+Table-driven over the primitive table. Found by breaking the issue 12
+functions: the numeric Hessian raised OverflowError at 1e300 (a float ``**``
+of the step scale) and ZeroDivisionError at 1e-300 (the product of the two
+steps of a mixed difference underflowed); mpmath's ``erfc`` raised
+OverflowError beyond ~1e154.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from derivcli.api import gradient_at, hessian_at
+from derivcli.errors import DerivError
+from derivcli.primitives import PRIMITIVES
+
+EXTREMES = (1e300, -1e300, 1e-300)
+MODES = ("forward", "dual", "reverse", "mpmath", "numeric")
+
+
+def _cases():
+    for name, prim in PRIMITIVES.items():
+        names = ("x", "y")[: prim.arity]
+        if prim.is_function:
+            text = f"{name}({', '.join(names)})"
+        elif prim.arity == 1:
+            text = f"{prim.symbol}x"
+        else:
+            text = f"x {prim.symbol} y"
+        for point in itertools.product(EXTREMES, repeat=prim.arity):
+            yield text, dict(zip(names, point))
+
+
+CASES = list(_cases())
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize(("text", "point"), CASES, ids=[f"{t}@{p}" for t, p in CASES])
+def test_no_internal_error_at_extreme_arguments(text, point, mode):
+    for compute in (gradient_at, hessian_at):
+        try:
+            compute(text, point, mode=mode)
+        except DerivError:
+            pass
+
+
+#: differentiable at a kink of a sub-expression (both sides agree): the
+#: numeric mode's rounding in the reported derivative is no kink, while a
+#: real kink in the same run is still reported
+SMOOTH_AT_A_KINK = [
+    ("x*abs(x)", {"x": 0.0}),
+    ("abs(x)^2 + x", {"x": 0.0}),
+    ("max(x, 0)^2", {"x": 0.0}),
+    ("relu(x - y)^2", {"x": 1.0, "y": 1.0}),
+]
+
+
+@pytest.mark.parametrize(("text", "point"), SMOOTH_AT_A_KINK)
+def test_numeric_rounding_at_a_smooth_kink_is_not_a_kink(text, point):
+    result = gradient_at(text, point, mode="numeric")
+    assert result.kinks == [], result.warnings
+    assert not any("kink" in w for w in result.warnings)
+    jac = derivcli_jacobian(f"{text}, abs(x - {point['x']})", point)
+    assert [k["output"] for k in jac.kinks] == ["f2"]
+
+
+def derivcli_jacobian(text, point):
+    from derivcli.api import jacobian_at
+
+    return jacobian_at(text, point, mode="numeric")
+
+
+@pytest.mark.parametrize("command", ["grad", "jacobian"])
+def test_side_with_points_is_refused_not_ignored(command, tmp_path):
+    # it used to write the subgradient 0 at x = 0 under --side right
+    from clirun import run
+
+    points = tmp_path / "p.csv"
+    points.write_text("x\n0\n1\n")
+    result = run(command, "abs(x)", "--points", str(points), "--side", "right")
+    assert result.exit_code == 2
+    assert "--side does not combine with --points" in result.output + result.stderr
