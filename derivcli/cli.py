@@ -559,6 +559,11 @@ def _points_given(
         return False
     if vector and options.pop(vector) is not None:
         raise click.UsageError(f"--{vector} does not combine with --points")
+    if options.pop("side", None) is not None:  # (the batch was silently two-sided)
+        raise click.UsageError(
+            "--side does not combine with --points (the rows report the subgradient); "
+            "use --at for a one-sided derivative"
+        )
     _run_points(kind, expression, at, fmt, options)
     return True
 
