@@ -802,8 +802,10 @@ _TABLE: list[Primitive] = [
     _fn("asinh", math.asinh, lambda a, out: div(1.0, hypot(1.0, a)),
         r"\operatorname{{arsinh}}\left({0}\right)", "math.asinh",
         aliases=("arsinh", "arcsinh"), finite_partials=True),
+    # 1/(sqrt(a - 1) sqrt(a + 1)): exact near a = 1 and no overflow of
+    # (a - 1)(a + 1) beyond a ~ 1e154 (which made the derivative 0)
     _fn("acosh", _guarded(math.acosh),
-        lambda a, out: div(1.0, sqrt(mul(sub(a, 1.0), add(a, 1.0)))),
+        lambda a, out: div(1.0, mul(sqrt(sub(a, 1.0)), sqrt(add(a, 1.0)))),
         r"\operatorname{{arcosh}}\left({0}\right)", "math.acosh",
         domain=_below_domain("acosh", 1.0), domain_text="x >= 1", aliases=("arcosh", "arccosh")),
     _fn("atanh", _atanh, lambda a, out: div(1.0, mul(sub(1.0, a), add(1.0, a))),

@@ -523,6 +523,7 @@ def kink_report(
     wrt: tuple[str, ...],
     reported: dict[str, float],
     output: str | None = None,
+    tolerance: dict[str, float] | None = None,
 ) -> tuple[list[dict], list[str]]:
     """The kinks of ``diagnosis`` that matter: JSON entries and warnings.
 
@@ -530,7 +531,10 @@ def kink_report(
     depends on, the one-sided derivatives of the whole output (``root``) by
     that variable. A kink is reported where they differ from each other or
     from what the mode ``reported`` (a subgradient), or do not exist;
-    ``abs(x)^2`` at 0 (both sides 0) is differentiable and says nothing.
+    ``abs(x)^2`` at 0 (both sides 0) is differentiable and says nothing,
+    also where a reported value is off by no more than its ``tolerance``
+    (the numeric mode's error estimate: its 1e-9 for ``x*abs(x)`` at 0 is
+    rounding, not a subgradient).
     Entries: ``{"at", "variable", "left", "right"}`` (``None``: no
     one-sided derivative, the value jumps), with ``"output"`` when given.
     """
@@ -581,8 +585,10 @@ def kink_report(
         for name in by_node[node]:
             left, right = sides[name]
             mine = reported.get(name, math.nan)
-            if isinstance(left, float) and isinstance(right, float) and left == right == mine:
-                continue
+            if isinstance(left, float) and isinstance(right, float) and left == right:
+                slack = (tolerance or {}).get(name, 0.0)
+                if left == mine or abs(mine - left) <= slack:
+                    continue
             entry = {"at": _name(node), "variable": name, "left": left, "right": right}
             if output is not None:
                 entry = {"output": output, **entry}
@@ -789,7 +795,9 @@ def gradient_result(
         chain_rule=chain_rule,
         point=_point_of(graph, point),
     )
-    kinks, kink_warnings = kink_report(diagnosis, graph.root, point, wrt, grad)
+    kinks, kink_warnings = kink_report(
+        diagnosis, graph.root, point, wrt, grad, tolerance=error_estimate
+    )
     warnings.extend(kink_warnings)
     return Gradient(
         expression=graph.source,
@@ -957,7 +965,13 @@ def jacobian_result(
             point=where,
         )
         entries, kink_warnings = kink_report(
-            diagnosis, out, point, wrt, rows[name], name if several else None
+            diagnosis,
+            out,
+            point,
+            wrt,
+            rows[name],
+            name if several else None,
+            tolerance=(error_estimate or {}).get(name),
         )
         kinks.extend(entries)
         found.extend(kink_warnings)

@@ -282,6 +282,14 @@ def _expm1(ctx: Any, a: Any) -> Any:
     return ctx.expm1(a)
 
 
+def _erfc(ctx: Any, a: Any) -> Any:
+    # beyond 2^12 erfc(a) < exp(-a^2) is past MAX_MAG (taken as 0); and
+    # mpmath's own series check overflows (an OverflowError) beyond ~1e154
+    if _finite(ctx, a) and a > 2**12:
+        return ctx.zero
+    return ctx.erfc(a)
+
+
 def _heaviside(ctx: Any, a: Any) -> Any:
     if ctx.isnan(a):
         return ctx.nan
@@ -381,7 +389,7 @@ MP_FUNCTIONS: dict[str, Callable[..., Any]] = {
     "max": _extremum(max),
     "logsumexp": _logsumexp,
     "erf": lambda ctx, a: ctx.erf(a),
-    "erfc": lambda ctx, a: ctx.erfc(a),
+    "erfc": _erfc,
     "gamma": _gamma,
     "lgamma": _lgamma,
     "digamma": lambda ctx, a: _polygamma(ctx, ctx.zero, a),

@@ -44,6 +44,7 @@ from collections.abc import Callable
 
 from ..errors import UsageError
 from ..graph import Graph, Node, Program, evaluate_all, topo_order
+from ..primitives import _div
 from ..results import Gradient, Hessian, Jacobian
 from . import (
     ModeOption,
@@ -517,9 +518,12 @@ def _second(f: _Function, f0: tuple[float, float], a: str, b: str, scheme: str, 
         xp, xm, yp, ym = x + ha, x - ha, y + hb, y - hb
         values = [f.bounded({a: xi, b: yi}) for xi, yi in ((xp, yp), (xp, ym), (xm, yp), (xm, ym))]
         area = (xp - xm) * (yp - ym)
-        if area == 0:  # the steps' product underflows (x, y near 1e-310): no estimate
-            return math.nan, math.inf
         (fpp, epp), (fpm, epm), (fmp, emp), (fmm, emm) = values
+        if area == 0:
+            # the steps' product underflows at tiny points (x, y ~ 1e-300)
+            # where each step is still a double: divided by each in turn
+            d = _div(_div(fpp - fpm - fmp + fmm, xp - xm), yp - ym)
+            return d, _div(_div(epp + epm + emp + emm, xp - xm), yp - ym) + EPS * abs(d)
         d = (fpp - fpm - fmp + fmm) / area
         return d, (epp + epm + emp + emm) / area + EPS * abs(d)
 
