@@ -63,7 +63,7 @@ def test_program_form_with_a_leading_sign_parses_back(text):
     ],
 )
 def test_let_file_output_error_points_at_the_output(tmp_path, text, line, shown):
-    from tests.clirun import run
+    from clirun import run
 
     path = tmp_path / "defs.txt"
     path.write_text(text)
@@ -82,7 +82,7 @@ def test_let_file_output_error_points_at_the_output(tmp_path, text, line, shown)
 # an empty string from a script) defines nothing; it was a parse error.
 @pytest.mark.parametrize("text", ["", "\n\n", "# nothing yet\n", "  # a\n# b\n", ";"])
 def test_let_that_defines_nothing_is_accepted(tmp_path, text):
-    from tests.clirun import run
+    from clirun import run
 
     path = tmp_path / "defs.txt"
     path.write_text(text)
@@ -147,7 +147,7 @@ def test_a_number_after_a_bracket_suggests_the_product(text, fix):
     ],
 )
 def test_missing_value_for_a_slip_suggests_the_fix(text, hint):
-    from tests.clirun import run
+    from clirun import run
 
     result = run("eval", text, "--at", "x=1")
     assert result.exit_code == 2
@@ -155,7 +155,7 @@ def test_missing_value_for_a_slip_suggests_the_fix(text, hint):
 
 
 def test_missing_value_for_a_plain_variable_has_no_hint():
-    from tests.clirun import run
+    from clirun import run
 
     result = run("eval", "a*x + sigma", "--at", "x=1")
     assert result.stderr.strip() == "Error: no value for a, sigma; add --at a=VALUE,sigma=VALUE"

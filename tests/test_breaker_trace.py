@@ -6,8 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
-
-from tests.clirun import run
+from clirun import run
 
 
 def _latex(*args: str) -> str:

@@ -9,6 +9,7 @@ import math
 import re
 
 import pytest
+from clirun import run
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -17,7 +18,6 @@ from derivcli.graph import const, evaluate, make, var
 from derivcli.parser import parse
 from derivcli.primitives import PRIMITIVES
 from derivcli.printing import to_infix
-from tests.clirun import run
 
 
 def same(a: str, b: str) -> None:

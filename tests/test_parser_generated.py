@@ -13,10 +13,10 @@ import importlib.util
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from oracle import CASES
 
 from derivcli import _generate, parser
 from derivcli.errors import ParseError
-from tests.oracle import CASES
 
 lark_installed = importlib.util.find_spec("lark") is not None
 
