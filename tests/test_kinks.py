@@ -340,8 +340,53 @@ def test_side_is_refused_where_it_has_no_meaning(args, message):
 
 def test_hessian_reports_the_kinks_of_the_first_derivatives():
     result = derivcli.hessian("abs(x)*y", {"x": 0.0, "y": 2.0})
-    assert result.kinks == [{"at": "abs(x)", "variable": "x", "left": -2.0, "right": 2.0}]
+    assert result.kinks[0] == {"at": "abs(x)", "variable": "x", "left": -2.0, "right": 2.0}
     assert result.gradient == {"x": 0.0, "y": 0.0}
+
+
+@pytest.mark.parametrize("mode", ["forward", "reverse", "dual", "mpmath", "tensorflow"])
+@pytest.mark.parametrize(
+    ("text", "point", "wrt", "by", "left", "right"),
+    [
+        # f = x*|x|: f' = 2|x| is continuous, f'' = 2 sign(x) has no value at 0
+        ("abs(x)*x", {"x": 0.0}, "x", "x", -2.0, 2.0),
+        ("relu(x)^2", {"x": 0.0}, "x", "x", 0.0, 2.0),
+        # the mixed partial of |x|*y: d/dy = |x|, by x -1 and 1
+        ("abs(x)*y", {"x": 0.0, "y": 2.0}, "y", "x", -1.0, 1.0),
+    ],
+)
+def test_hessian_reports_the_kinks_of_the_second_derivatives(
+    text, point, wrt, by, left, right, mode
+):
+    """Where a first derivative has a kink the Hessian entry is a subgradient:
+    the result says so, with the one-sided second derivatives, checked
+    against SymPy's one-sided limits of the first derivative's quotient."""
+    if mode == "tensorflow":
+        pytest.importorskip("tensorflow")
+    names = sorted(point)
+    symbols = sympy.symbols(names, real=True)
+    env = dict(zip(names, symbols))
+    x = env["x"]
+    expr = {
+        "abs(x)*x": x * sympy.Abs(x),
+        "relu(x)^2": sympy.Max(0, x) ** 2,
+        "abs(x)*y": sympy.Abs(x) * env.get("y", 0),
+    }[text]
+    first = sympy.diff(expr, env[wrt])
+    h = sympy.Symbol("h", positive=True)
+    at = {env[n]: v for n, v in point.items()}
+    base = first.subs(at)
+    sides = []
+    for sign in (-1, 1):
+        moved = dict(at)
+        moved[env[by]] = at[env[by]] + sign * h
+        quotient = (first.subs(moved) - base) / (sign * h)
+        sides.append(float(sympy.limit(sympy.simplify(quotient), h, 0)))
+    assert sides == [left, right]
+    result = derivcli.hessian(text, point, mode=mode)
+    entry = {"output": f"d/d{wrt}", "variable": by, "left": left, "right": right}
+    assert any(all(k.get(key) == v for key, v in entry.items()) for k in result.kinks), result.kinks
+    assert any(w.startswith(f"second derivatives (d/d{wrt}") for w in result.warnings)
 
 
 def test_deep_nesting_of_kinks_is_linear_and_names_the_first_three():

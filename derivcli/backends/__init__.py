@@ -874,6 +874,14 @@ def hessian_result(
             point=where,
         )
         warnings.extend(w for w in second if w not in warnings)
+        # kinks of the first derivatives (abs(x)*x at 0: f' = abs(x) +
+        # x*sign(x) has one, so f'' is -2 from the left, 2 from the right)
+        for a, g in zip(wrt, grads):
+            found, said = kink_report(
+                diagnose(g, point, wrt), g, point, wrt, rows[a], output=f"d/d{a}"
+            )
+            kinks.extend(found)
+            warnings.extend(f"second derivatives (d/d{a} differentiated again): {w}" for w in said)
     return Hessian(
         expression=graph.source,
         mode=mode,
