@@ -437,6 +437,7 @@ def _compute(kind: str, mode: str, program: Program, columns, wrt, n: int, exact
     env = _evaluate(order, columns, exact, known=known)
     _mark_values(order, env, bad, n)
     _mark_second(program, wrt, columns, known, bad, n, exact)
+    _mark_kinks(order, env, wrt, bad, n)  # the first derivatives' kinks (hessian_result)
     k = len(wrt)
     matrix: dict[tuple[int, int], object] = {}
     if mode == "reverse":
