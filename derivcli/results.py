@@ -99,7 +99,8 @@ class Hessian:
     #: numeric mode: the entries (variable or pair of variables) whose error
     #: estimate is too large to trust (each also has a warning)
     unreliable: list = field(default_factory=list)
-    #: the kinks of the first derivatives, as :attr:`Gradient.kinks`
+    #: the kinks of f and of its first derivatives (``"output": "d/dx"``),
+    #: as :attr:`Gradient.kinks`
     kinks: list[dict] = field(default_factory=list)
 
     @property

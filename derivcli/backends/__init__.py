@@ -329,7 +329,8 @@ class Diagnosis:
     infinite: list[str] = field(default_factory=list)
     overflow: list[str] = field(default_factory=list)
     #: nodes at a kink or jump of their primitive (``Kink.where``) that
-    #: depend on a variable of ``wrt`` (first derivatives only)
+    #: depend on a variable of ``wrt`` (of the gradient graphs too, for a
+    #: Hessian's second derivatives)
     kinks: list[Node] = field(default_factory=list)
     #: the ``(order, values)`` walked, for the one-sided sweeps of the kinks
     trace: tuple | None = None
@@ -397,7 +398,7 @@ def diagnose(
             continue  # not the origin: an argument already overflowed
         prim = node.prim
         value = values[node]
-        if prim.kink is not None and known is None:
+        if prim.kink is not None:
             if prim.kink.where(*[_float(v) for v in arg_values]):
                 diagnosis.kinks.append(node)
         if not _finite(value):
@@ -864,22 +865,24 @@ def hessian_result(
         for name in wrt:
             if name in point:
                 known[var(name)] = point[name]
+        diagnosis = diagnose(grads, point, wrt, known=known)
         second = nonfinite_warnings(
             value,
             flat,
             "the second derivative by {}",
-            diagnosis=diagnose(grads, point, wrt, known=known),
+            diagnosis=diagnosis,
             causes=causes,
             chain_rule=chain_rule,
             point=where,
         )
         warnings.extend(w for w in second if w not in warnings)
         # kinks of the first derivatives (abs(x)*x at 0: f' = abs(x) +
-        # x*sign(x) has one, so f'' is -2 from the left, 2 from the right)
-        for a, g in zip(wrt, grads):
-            found, said = kink_report(
-                diagnose(g, point, wrt), g, point, wrt, rows[a], output=f"d/d{a}"
-            )
+        # x*sign(x) has one, so f'' is -2 from the left, 2 from the right),
+        # from the same pass: each gradient graph with the kinks it contains
+        for a, g in zip(wrt, grads) if diagnosis.kinks else ():
+            mine = set(topo_order(g))
+            own = Diagnosis(trace=diagnosis.trace, kinks=[k for k in diagnosis.kinks if k in mine])
+            found, said = kink_report(own, g, point, wrt, rows[a], output=f"d/d{a}")
             kinks.extend(found)
             warnings.extend(f"second derivatives (d/d{a} differentiated again): {w}" for w in said)
     return Hessian(
