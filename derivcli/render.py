@@ -522,13 +522,19 @@ def _evaluations_dict(result: Evaluation) -> dict[str, Any]:
 
 def _print_evaluations(page: _Page, result: Evaluation) -> None:
     page.line(_title("Values", result), style="bold")
-    table = _table(("output", "bold"), ("value", "right"))
-    for name, v in result.values.items():
+    _print_named_numbers(page, "output", "value", result.values)
+
+
+def _print_named_numbers(page: _Page, key: str, column: str, numbers: dict[str, float]) -> None:
+    """A two-column table (name, number); ``name: number`` lines when it
+    does not fit the page."""
+    table = _table((key, "bold"), (column, "right"))
+    for name, v in numbers.items():
         table.add_row(name, text_number(v))
     if page.fits(table):
         page.print(table)
     else:
-        for name, v in result.values.items():
+        for name, v in numbers.items():
             page.line(f"{name}: {text_number(v)}")
 
 
@@ -631,14 +637,7 @@ def _print_directional(page: _Page, result: Directional) -> None:
     numbers = ", ".join(text_number(v) for v in result.vector.values())
     page.line(_title(title, result), style="bold")
     page.line(f"{vector} ({', '.join(result.vector)}) = ({numbers})")
-    table = _table((rows, "bold"), (name, "right"))
-    for key, v in result.product.items():
-        table.add_row(key, text_number(v))
-    if page.fits(table):
-        page.print(table)
-    else:
-        for key, v in result.product.items():
-            page.line(f"{key}: {text_number(v)}")
+    _print_named_numbers(page, rows, name, result.product)
     page.line(f"values {_values_text(result.values)}")
     unit = "pass" if result.evaluations == 1 else "passes"
     if result.mode == "numeric":
