@@ -722,6 +722,16 @@ class Program:
         return topo_order(self.outputs)
 
     @cached_property
+    def reading_order(self) -> list[Node]:
+        """The steps in the order the text reads (children first, arguments
+        left to right, shared nodes once; computed once): it depends only on
+        the expression, not on what else the process built before, so
+        ``trace`` and ``graph`` number the steps the same way every time."""
+        from .printing import postorder
+
+        return postorder(list(self.outputs))
+
+    @cached_property
     def tape(self) -> Tape:
         """The steps as a flat :class:`Tape` for the float sweeps (built once)."""
         return Tape(self.steps, self.outputs)

@@ -34,7 +34,7 @@ from .dual import Dual
 from .errors import UsageError
 from .graph import Node, Program, evaluate_all, topo_order, var
 from .primitives import times
-from .printing import postorder, to_infix
+from .printing import to_infix
 
 TRACE_MODES = ("forward", "dual", "reverse")
 
@@ -55,10 +55,9 @@ def _prefix(variables: tuple[str, ...], letter: str = "s") -> str:
 
 
 def ordered_steps(program: Program) -> list[Node]:
-    """The program's steps in the order the text reads: children first,
-    arguments left to right, shared nodes once. It depends only on the
-    expression, not on what else was built before in the same process."""
-    return postorder(list(program.outputs))
+    """The program's steps in the order the text reads
+    (:attr:`Program.reading_order`)."""
+    return program.reading_order
 
 
 def step_names(program: Program, names: Mapping[Node, str] | None = None) -> dict[Node, str]:
