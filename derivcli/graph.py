@@ -17,7 +17,6 @@ import itertools
 import math
 import weakref
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from functools import cached_property, partial
 from typing import Any
 
@@ -33,6 +32,7 @@ from .primitives import (
     _xlogy,
 )
 from .printing import to_infix, to_latex  # noqa: F401 - re-exported: printing.py owns them
+from .records import Record
 
 _counter = itertools.count()
 #: the interning table: key -> weak reference to the node. A plain dict with
@@ -668,8 +668,7 @@ def _pow_partial(a: float, b: float) -> float:
 # A parsed expression
 
 
-@dataclass(frozen=True)
-class Program:
+class Program(Record, frozen=True):
     """A parsed expression: the hash-consed DAG of its outputs, its variables
     and its source text, plus (computed once, on first use) the flat
     topological list of ``steps`` that every mode's loop runs over.

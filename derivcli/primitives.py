@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
+
+from .records import Record
 
 INF = math.inf
 NAN = math.nan
@@ -32,8 +33,7 @@ PREC_POWER = 4
 PREC_ATOM = 5
 
 
-@dataclass(frozen=True)
-class Kink:
+class Kink(Record, frozen=True):
     """Where a primitive is not differentiable, and what it does beside.
 
     ``where(*args)`` is true at the arguments where the primitive has a kink
@@ -57,8 +57,7 @@ class Kink:
     jumps: bool = False
 
 
-@dataclass(frozen=True, eq=False)
-class Primitive:
+class Primitive(Record, frozen=True, eq=False):
     """One operation: everything every mode needs to know about it."""
 
     name: str
@@ -1024,7 +1023,7 @@ def _absorbing(name: str, fn: Callable[..., float]) -> Primitive:
     Not in the table: graph nodes built with it are ordinary ``name`` nodes
     (``graph.build``), which derivative evaluation treats with the same rule.
     """
-    from dataclasses import replace
+    from .records import replace
 
     return replace(PRIMITIVES[name], fn=fn, zero_absorbing=True)
 

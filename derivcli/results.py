@@ -3,11 +3,10 @@ never knows (or cares) which mode produced a result."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from .records import Record, factory
 
 
-@dataclass
-class Evaluation:
+class Evaluation(Record):
     """The value of an expression at a point (of each output, for several)."""
 
     expression: str
@@ -15,13 +14,12 @@ class Evaluation:
     variables: tuple[str, ...]
     value: float
     mode: str | None = None
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[str] = factory(list)
     #: several outputs: every output's value by name (``value`` is the first)
     values: dict[str, float] | None = None
 
 
-@dataclass
-class Derivative:
+class Derivative(Record):
     """A symbolic derivative: d^k f / d wrt[0] ... d wrt[-1], as text."""
 
     expression: str
@@ -30,11 +28,10 @@ class Derivative:
     latex: str
     #: node counts: f, the derivative as built, after simplification
     stats: dict[str, int] | None = None
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[str] = factory(list)
 
 
-@dataclass
-class Gradient:
+class Gradient(Record):
     """Value and first derivatives, one per variable of ``variables``."""
 
     expression: str
@@ -47,19 +44,19 @@ class Gradient:
     error_estimate: dict[str, float] | None = None
     #: variables that do not reach the expression at all (derivative 0 by
     #: structure, not by arithmetic)
-    structural_zeros: list[str] = field(default_factory=list)
+    structural_zeros: list[str] = factory(list)
     #: the cost: evaluations of f (numeric) or passes over the graph
     evaluations: int | None = None
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[str] = factory(list)
     #: mpmath mode: the value and every entry as text with all its digits
     digits: dict | None = None
     #: numeric mode: the variables whose error estimate is too large to
     #: trust the entry (each also has a warning)
-    unreliable: list[str] = field(default_factory=list)
+    unreliable: list[str] = factory(list)
     #: the kinks the derivatives cross: ``{"at", "variable", "left",
     #: "right"}`` with the one-sided derivatives (``None``: there is none,
     #: the value jumps); empty where the expression is differentiable
-    kinks: list[dict] = field(default_factory=list)
+    kinks: list[dict] = factory(list)
 
     @property
     def entries(self) -> dict[tuple[str, ...], float]:
@@ -78,8 +75,7 @@ class Gradient:
         return {} if e is None else {(x,): e[x] for x in self.variables}
 
 
-@dataclass
-class Hessian:
+class Hessian(Record):
     """Value, gradient and second derivatives (``hessian[x][y]``)."""
 
     expression: str
@@ -91,17 +87,17 @@ class Hessian:
     hessian: dict[str, dict[str, float]]
     error_estimate: dict[str, dict[str, float]] | None = None
     #: pairs (x, y) where y does not reach the derivative with respect to x
-    structural_zeros: list[tuple[str, str]] = field(default_factory=list)
+    structural_zeros: list[tuple[str, str]] = factory(list)
     evaluations: int | None = None
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[str] = factory(list)
     #: mpmath mode: the value and every entry as text with all its digits
     digits: dict | None = None
     #: numeric mode: the entries (variable or pair of variables) whose error
     #: estimate is too large to trust (each also has a warning)
-    unreliable: list = field(default_factory=list)
+    unreliable: list = factory(list)
     #: the kinks of f and of its first derivatives (``"output": "d/dx"``),
     #: as :attr:`Gradient.kinks`
-    kinks: list[dict] = field(default_factory=list)
+    kinks: list[dict] = factory(list)
 
     @property
     def entries(self) -> dict[tuple[str, ...], float]:
@@ -116,8 +112,7 @@ class Hessian:
         return {} if e is None else {(a, b): e[a][b] for a in names for b in names}
 
 
-@dataclass
-class Jacobian:
+class Jacobian(Record):
     """Values and first derivatives of every output: ``jacobian[f][x]`` is
     d f / d x, outputs down (``outputs``, in program order), variables
     across (``variables``). Keyed by entry (output, variable) in
@@ -132,14 +127,14 @@ class Jacobian:
     jacobian: dict[str, dict[str, float]]
     error_estimate: dict[str, dict[str, float]] | None = None
     #: entries (output, variable) where the variable does not reach the output
-    structural_zeros: list[tuple[str, str]] = field(default_factory=list)
+    structural_zeros: list[tuple[str, str]] = factory(list)
     evaluations: int | None = None
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[str] = factory(list)
     digits: dict | None = None
     #: numeric mode: entries (output, variable) too uncertain to trust
-    unreliable: list = field(default_factory=list)
+    unreliable: list = factory(list)
     #: as :attr:`Gradient.kinks`, with ``"output"`` for several outputs
-    kinks: list[dict] = field(default_factory=list)
+    kinks: list[dict] = factory(list)
 
     @property
     def entries(self) -> dict[tuple[str, str], float]:
@@ -166,8 +161,7 @@ class Jacobian:
         return self.jacobian[self.outputs[0]]
 
 
-@dataclass
-class Directional:
+class Directional(Record):
     """A product with a vector, without the whole matrix:
 
     * ``kind == "jvp"``: the directional derivative J·v of every output
@@ -192,7 +186,7 @@ class Directional:
     evaluations: int | None = None
     #: how the cost arose, in words
     cost_note: str = ""
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[str] = factory(list)
 
     @property
     def value(self) -> float:
@@ -204,8 +198,7 @@ class Directional:
 EntryKey = tuple[str, ...]
 
 
-@dataclass
-class ModeComparison:
+class ModeComparison(Record):
     """One mode's row of a :class:`Comparison`: its numbers, their errors
     against the reference, its time and its cost."""
 
@@ -218,17 +211,17 @@ class ModeComparison:
     failed: str | None = None
     value: float | None = None
     #: every derivative entry, keyed as :data:`EntryKey`, in table order
-    entries: dict[EntryKey, float] = field(default_factory=dict)
+    entries: dict[EntryKey, float] = factory(dict)
     gradient: dict[str, float] | None = None
     hessian: dict[str, dict[str, float]] | None = None
     jacobian: dict[str, dict[str, float]] | None = None
     #: the absolute error of the value (key ``()``) and of every entry
-    abs_errors: dict[EntryKey, float] = field(default_factory=dict)
-    ulp_errors: dict[EntryKey, float] = field(default_factory=dict)
+    abs_errors: dict[EntryKey, float] = factory(dict)
+    ulp_errors: dict[EntryKey, float] = factory(dict)
     #: the absolute error allowed for each entry
-    allowed: dict[EntryKey, float] = field(default_factory=dict)
+    allowed: dict[EntryKey, float] = factory(dict)
     #: entries (and ``()`` for the value) beyond the allowed error
-    out_of_tolerance: list[EntryKey] = field(default_factory=list)
+    out_of_tolerance: list[EntryKey] = factory(list)
     max_abs_error: float | None = None
     max_ulp_error: float | None = None
     #: median time of one computation, without imports
@@ -244,15 +237,14 @@ class ModeComparison:
     import_seconds: float | None = None
     #: the first (untimed, warm-up) run of the computation
     first_seconds: float | None = None
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[str] = factory(list)
 
     @property
     def agrees(self) -> bool:
         return self.skipped is not None or (self.failed is None and not self.out_of_tolerance)
 
 
-@dataclass
-class Comparison:
+class Comparison(Record):
     """Every requested mode side by side against the exact reference."""
 
     expression: str
@@ -270,7 +262,7 @@ class Comparison:
     tolerance: float | None = None
     #: how each mode's tolerance was chosen, in words
     tolerance_note: str = ""
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[str] = factory(list)
 
     @property
     def agree(self) -> bool:

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import importlib
 import math
-from dataclasses import dataclass, field
 from types import ModuleType
 
 from ..errors import ModeUnavailable
@@ -41,13 +40,13 @@ from ..graph import (
     variables_of,
 )
 from ..primitives import add, mul, times
+from ..records import Record, factory
 from ..results import Gradient, Hessian, Jacobian
 
 DEFAULT_MODE = "reverse"
 
 
-@dataclass(frozen=True)
-class ModeOption:
+class ModeOption(Record, frozen=True):
     """An option a mode declares: the CLI gets ``--name``, the Python API
     the keyword ``name``, and both refuse it for another mode.
 
@@ -315,8 +314,7 @@ def structural_zeros_hessian(grads: list[Node], wrt: tuple[str, ...]) -> list[tu
 # Warnings that name their cause
 
 
-@dataclass
-class Diagnosis:
+class Diagnosis(Record):
     """What is not finite at a point, found in one pass over the graph.
 
     ``infinite``: nodes with finite arguments and value whose local partial
@@ -326,12 +324,12 @@ class Diagnosis:
     operation is defined there. Each comes with its text, ready for a warning.
     """
 
-    infinite: list[str] = field(default_factory=list)
-    overflow: list[str] = field(default_factory=list)
+    infinite: list[str] = factory(list)
+    overflow: list[str] = factory(list)
     #: nodes at a kink or jump of their primitive (``Kink.where``) that
     #: depend on a variable of ``wrt`` (of the gradient graphs too, for a
     #: Hessian's second derivatives)
-    kinks: list[Node] = field(default_factory=list)
+    kinks: list[Node] = factory(list)
     #: the ``(order, values)`` walked, for the one-sided sweeps of the kinks
     trace: tuple | None = None
 
