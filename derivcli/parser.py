@@ -594,6 +594,12 @@ def _fast_lexer_class(lark):
     token_class = lark.Token
 
     class FastBasicLexer(base):
+        def _build_scanner(self):
+            if not _UNLESS_FREE or self.user_callbacks:
+                return base._build_scanner(self)
+            self.callback = {}
+            return lark.Scanner(self.terminals, self.g_regex_flags, self.re, self.use_bytes)
+
         def lex(self, state, parser_state):
             scanner = self.scanner
             if len(scanner._mres) != 1 or self.callback:
@@ -653,6 +659,14 @@ def _fast_lexer_class(lark):
 
 
 _FAST_LEXERS: dict = {}
+
+#: Lark's basic lexer first looks for string terminals that a regular
+#: terminal also matches whole (a keyword that NAME would take) and gives
+#: such a terminal a callback: 90 regular-expression matches and 6 compiles
+#: at every start (a third of the first parse). The grammar has none (a test
+#: checks this with Lark's own ``_create_unless``), so the fast lexer builds
+#: its scanner from the terminals as they are.
+_UNLESS_FREE = True
 
 
 # ---------------------------------------------------------------------------

@@ -215,3 +215,19 @@ def test_every_arithmetic_rule_has_its_fast_callback():
     }
     assert {"add", "sub", "mul", "div", "pow", "neg", "pos", "number"} <= fast
     assert all(type(r) is parser._Reduction for r in lalr.callbacks if not isinstance(r, str))
+
+
+def test_the_grammar_has_no_terminal_that_lark_s_unless_would_split():
+    """The fast lexer skips Lark's ``_create_unless`` (parser._UNLESS_FREE):
+    Lark's own function, on the generated lexer's terminals, must find no
+    string terminal that a regular terminal matches whole, so the scanner
+    is the one Lark would build."""
+    lark = parser._generated()
+    fast, reference = _lexers()
+    terminals, callbacks = lark._create_unless(
+        reference.terminals, reference.g_regex_flags, reference.re, reference.use_bytes
+    )
+    assert parser._UNLESS_FREE
+    assert callbacks == {} and terminals == reference.terminals
+    assert [m.pattern for m in fast.scanner._mres] == [m.pattern for m in reference.scanner._mres]
+    assert fast.callback == reference.callback == {}
