@@ -1,12 +1,6 @@
-"""The modes. Each mode is one module here that declares itself::
-
-    NAME = "dual"                 # the --mode word
-    RANK = 3                      # its place in MODES (the seed's teaching order)
-    OPTIONS = (ModeOption(...),)  # its own options: CLI flags and API keywords
-    COST_UNIT = ("pass", "passes")
-    COST_NOTES = {"gradient": ..., "hessian": ..., "jacobian": ...}
-
-and has the same small interface::
+"""The modes. Each mode is one module here (``backends/<name>.py``, with
+``NAME = "<name>"``), imported when the mode first runs, with the same small
+interface::
 
     gradient(program, point, wrt, **options) -> results.Gradient
     hessian(program, point, wrt, **options) -> results.Hessian
@@ -16,10 +10,17 @@ and, where it has a direct method, ``jvp``/``vjp``/``hvp`` (without them the
 API multiplies the whole matrix). ``program`` is a parsed
 :class:`~derivcli.graph.Program` (one output for ``gradient`` and
 ``hessian``), ``point`` maps every variable to a float, ``wrt`` is the
-ordered tuple of variables to differentiate by. The registry at the end of
-this module (``MODES``, ``MODE_OPTIONS``, ``COST_UNITS``, ``COST_NOTES``)
-is built from the declarations, so a new mode is one new file. A mode's
-heavy library (TensorFlow, mpmath) is imported only when the mode runs.
+ordered tuple of variables to differentiate by.
+
+What the CLI, the API and ``compare`` need before a mode runs -- its place
+in the seed's teaching order, its options (CLI flags and API keywords), the
+unit of its cost and how its cost arises -- is its entry in ``DECLARED`` at
+the end of this module, from which the registry (``MODES``,
+``MODE_OPTIONS``, ``COST_UNITS``, ``COST_NOTES``) is built. So a command
+imports only the mode it runs (importing all six took 9M instructions,
+about 3 ms of every start), and a new mode is one new module plus its
+entry. A mode's heavy library (TensorFlow, mpmath) is imported only when
+the mode runs.
 """
 
 from __future__ import annotations
@@ -61,26 +62,31 @@ class ModeOption(Record, frozen=True):
     metavar: str | None = None
 
 
-def _declared() -> dict[str, ModuleType]:
-    """Every module of this package that declares a mode (``NAME`` and
-    ``RANK``), by name, in the order of their ``RANK`` (the seed's teaching
-    order). A new mode is one new module here."""
-    import pkgutil
+class Mode(Record, frozen=True, eq=False):
+    """What a mode declares (an entry of ``DECLARED``): ``name`` is the
+    ``--mode`` word and its module's name; ``cost_unit`` is one unit of its
+    cost (singular, plural); ``cost_notes`` says how its cost arises, by
+    kind of result (``gradient``, ``hessian``, ``jacobian``)."""
 
-    found = []
-    for info in pkgutil.iter_modules(__path__):
-        module = importlib.import_module(f"{__name__}.{info.name}")
-        if hasattr(module, "NAME") and hasattr(module, "RANK"):
-            found.append(module)
-    found.sort(key=lambda m: m.RANK)
-    return {m.NAME: m for m in found}
+    name: str
+    options: tuple[ModeOption, ...]
+    cost_unit: tuple[str, str]
+    cost_notes: dict[str, str]
+
+
+_LOADED: dict[str, ModuleType] = {}
 
 
 def get_backend(mode: str) -> ModuleType:
-    """The module that implements ``mode``."""
-    if mode not in MODES:
-        raise ModeUnavailable(f"unknown mode '{mode}'; choose one of {', '.join(MODES)}")
-    return _MODULES[mode]
+    """The module that implements ``mode`` (imported on first use).
+
+    Raises :class:`~derivcli.errors.ModeUnavailable` for an unknown mode."""
+    module = _LOADED.get(mode)
+    if module is None:
+        if mode not in MODES:
+            raise ModeUnavailable(f"unknown mode '{mode}'; choose one of {', '.join(MODES)}")
+        module = _LOADED[mode] = importlib.import_module(f"{__name__}.{mode}")
+    return module
 
 
 # ---------------------------------------------------------------------------
@@ -1004,21 +1010,117 @@ def jacobian_result(
 
 
 # ---------------------------------------------------------------------------
-# The registry, built from what each mode module declares (last: the modules
-# import the helpers above)
+# The registry: what each mode declares, in the seed's teaching order
 
-_MODULES = _declared()
+DECLARED: tuple[Mode, ...] = (
+    Mode(
+        "numeric",
+        options=(
+            ModeOption(
+                "scheme",
+                "numeric mode: forward, central or richardson differences [default: richardson].",
+                choices=("forward", "central", "richardson"),
+            ),
+            ModeOption(
+                "step",
+                "numeric mode: the step h (default: scaled to |x|, never 0).",
+                type=float,
+                metavar="H",
+            ),
+        ),
+        cost_unit=("f eval", "f evals"),
+        cost_notes={
+            "gradient": "f at the point, then 2 evaluations per variable for each step "
+            "of Richardson's extrapolation: grows with n",
+            "hessian": "the gradient's evaluations, then 2 to 4 per pair of variables "
+            "for each step: grows with n^2",
+            "jacobian": "differences per input, each point evaluated once for every output "
+            "(2 evaluations per step): grows with n",
+        },
+    ),
+    Mode(
+        "forward",
+        options=(),
+        cost_unit=("pass", "passes"),
+        cost_notes={
+            "gradient": "one symbolic forward pass per variable: n passes",
+            "hessian": "forward over forward: n passes, then one per pair i <= j",
+            "jacobian": "one symbolic forward pass per variable, every output at once: "
+            "n passes, whatever m",
+        },
+    ),
+    Mode(
+        "dual",
+        options=(),
+        cost_unit=("pass", "passes"),
+        cost_notes={
+            "gradient": "one plain pass, then one dual-number pass per variable: n + 1 passes",
+            "hessian": "one plain pass, then one hyper-dual pass per pair i <= j",
+            "jacobian": "one plain pass, then one dual-number pass per variable, every output "
+            "at once: n + 1 passes, whatever m",
+        },
+    ),
+    Mode(
+        "reverse",
+        options=(),
+        cost_unit=("pass", "passes"),
+        cost_notes={
+            "gradient": "one forward and one backward pass, whatever n",
+            "hessian": "forward and backward (2), the gradient as graphs (1), "
+            "then one backward pass per variable: n + 3",
+            "jacobian": "one forward pass, then one backward pass per output: m + 1, whatever n",
+        },
+    ),
+    Mode(
+        "tensorflow",
+        options=(
+            ModeOption(
+                "dtype",
+                "tensorflow mode: float64 (default) or float32, TensorFlow's own default.",
+                choices=("float64", "float32"),
+            ),
+        ),
+        cost_unit=("pass", "passes"),
+        cost_notes={
+            "gradient": "one taped forward pass and one backward pass, whatever n",
+            "hessian": "taped forward and backward pass, then one backward pass per gradient "
+            "entry: n + 2",
+            "jacobian": "one taped forward pass, then tape.jacobian: one backward pass per "
+            "output, m + 1",
+        },
+    ),
+    Mode(
+        "mpmath",
+        options=(
+            ModeOption(
+                "digits",
+                "mpmath mode: working precision in decimal digits, 15 to 10000 [default: 50].",
+                type=int,
+                metavar="N",
+            ),
+        ),
+        cost_unit=("pass", "passes"),
+        cost_notes={
+            "gradient": "one symbolic forward pass per variable (n), the graphs then "
+            "evaluated in 50 and 70 digits",
+            "hessian": "forward over forward (n, then one per pair i <= j), the graphs "
+            "evaluated in 50 and 70 digits",
+            "jacobian": "one symbolic forward pass per variable (n, every output at once), the "
+            "graphs evaluated in 50 and 70 digits",
+        },
+    ),
+)
 
 #: every mode, in the order the seed notebook teaches them
-MODES = tuple(_MODULES)
+MODES = tuple(m.name for m in DECLARED)
 #: the options each mode declares: option name -> (mode, ModeOption)
 MODE_OPTIONS: dict[str, tuple[str, ModeOption]] = {
-    option.name: (name, option) for name, m in _MODULES.items() for option in m.OPTIONS
+    option.name: (m.name, option) for m in DECLARED for option in m.options
 }
 #: what one unit of each mode's cost is: (singular, plural)
-COST_UNITS: dict[str, tuple[str, str]] = {name: m.COST_UNIT for name, m in _MODULES.items()}
+COST_UNITS: dict[str, tuple[str, str]] = {m.name: m.cost_unit for m in DECLARED}
 #: how each mode's cost arises, by kind of result and mode
 COST_NOTES: dict[str, dict[str, str]] = {
-    kind: {name: m.COST_NOTES[kind] for name, m in _MODULES.items() if kind in m.COST_NOTES}
-    for kind in dict.fromkeys(kind for m in _MODULES.values() for kind in m.COST_NOTES)
+    kind: {m.name: m.cost_notes[kind] for m in DECLARED if kind in m.cost_notes}
+    for kind in ("gradient", "hessian", "jacobian")
 }

@@ -28,15 +28,6 @@ from ..results import Gradient, Hessian, Jacobian
 from . import gradient_result, hessian_result, jacobian_result
 
 NAME = "dual"
-RANK = 3
-OPTIONS = ()
-COST_UNIT = ("pass", "passes")
-COST_NOTES = {
-    "gradient": "one plain pass, then one dual-number pass per variable: n + 1 passes",
-    "hessian": "one plain pass, then one hyper-dual pass per pair i <= j",
-    "jacobian": "one plain pass, then one dual-number pass per variable, every output "
-    "at once: n + 1 passes, whatever m",
-}
 
 
 def _seeded(order: list, point: dict, root, seeds: dict):

@@ -29,15 +29,6 @@ from ..results import Gradient, Hessian, Jacobian
 from . import gradient_result, hessian_result, jacobian_result
 
 NAME = "forward"
-RANK = 2
-OPTIONS = ()
-COST_UNIT = ("pass", "passes")
-COST_NOTES = {
-    "gradient": "one symbolic forward pass per variable: n passes",
-    "hessian": "forward over forward: n passes, then one per pair i <= j",
-    "jacobian": "one symbolic forward pass per variable, every output at once: n passes, "
-    "whatever m",
-}
 ZERO = const(0.0)
 ONE = const(1.0)
 _ADD = PRIMITIVES["add"]

@@ -42,29 +42,11 @@ from typing import Any
 from ..errors import MissingValue, ModeUnavailable, UsageError
 from ..graph import Graph, Node, domain_error, topo_order
 from ..results import Gradient, Hessian, Jacobian
-from . import ModeOption, gradient_result, hessian_result, jacobian_result
+from . import gradient_result, hessian_result, jacobian_result
 
 NAME = "mpmath"
-RANK = 6
 DEFAULT_DIGITS = 50
 MIN_DIGITS, MAX_DIGITS = 15, 10_000
-OPTIONS = (
-    ModeOption(
-        "digits",
-        "mpmath mode: working precision in decimal digits, 15 to 10000 [default: 50].",
-        type=int,
-        metavar="N",
-    ),
-)
-COST_UNIT = ("pass", "passes")
-COST_NOTES = {
-    "gradient": "one symbolic forward pass per variable (n), the graphs then "
-    "evaluated in 50 and 70 digits",
-    "hessian": "forward over forward (n, then one per pair i <= j), the graphs "
-    "evaluated in 50 and 70 digits",
-    "jacobian": "one symbolic forward pass per variable (n, every output at once), the "
-    "graphs evaluated in 50 and 70 digits",
-}
 #: the second evaluation's extra digits, to check the rounding, and how many
 #: times the precision may then be doubled until the rounding settles
 CHECK_DIGITS = 20

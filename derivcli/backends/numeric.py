@@ -47,7 +47,6 @@ from ..graph import Graph, Node, Program, evaluate_all, topo_order
 from ..primitives import _div
 from ..results import Gradient, Hessian, Jacobian
 from . import (
-    ModeOption,
     gradient_result,
     hessian_result,
     jacobian_result,
@@ -56,31 +55,8 @@ from . import (
 )
 
 NAME = "numeric"
-RANK = 1
 SCHEMES = ("forward", "central", "richardson")
 DEFAULT_SCHEME = "richardson"
-OPTIONS = (
-    ModeOption(
-        "scheme",
-        "numeric mode: forward, central or richardson differences [default: richardson].",
-        choices=SCHEMES,
-    ),
-    ModeOption(
-        "step",
-        "numeric mode: the step h (default: scaled to |x|, never 0).",
-        type=float,
-        metavar="H",
-    ),
-)
-COST_UNIT = ("f eval", "f evals")
-COST_NOTES = {
-    "gradient": "f at the point, then 2 evaluations per variable for each step "
-    "of Richardson's extrapolation: grows with n",
-    "hessian": "the gradient's evaluations, then 2 to 4 per pair of variables "
-    "for each step: grows with n^2",
-    "jacobian": "differences per input, each point evaluated once for every output "
-    "(2 evaluations per step): grows with n",
-}
 EPS = sys.float_info.epsilon
 #: an absolute rounding error every operation may make (gradual underflow)
 TINY = math.ulp(0.0)

@@ -31,15 +31,6 @@ from . import (
 )
 
 NAME = "reverse"
-RANK = 4
-OPTIONS = ()
-COST_UNIT = ("pass", "passes")
-COST_NOTES = {
-    "gradient": "one forward and one backward pass, whatever n",
-    "hessian": "forward and backward (2), the gradient as graphs (1), "
-    "then one backward pass per variable: n + 3",
-    "jacobian": "one forward pass, then one backward pass per output: m + 1, whatever n",
-}
 
 
 def gradient(graph: Graph, point: dict, wrt: tuple[str, ...], **options) -> Gradient:

@@ -41,24 +41,10 @@ from ..errors import ModeUnavailable, UsageError
 from ..graph import Graph, Node, evaluate_all
 from ..primitives import MUL_ABSORBING, PRIMITIVES, Primitive
 from ..results import Gradient, Hessian, Jacobian
-from . import ModeOption, gradient_result, hessian_result, jacobian_result
+from . import gradient_result, hessian_result, jacobian_result
 
 NAME = "tensorflow"
-RANK = 5
 DTYPES = ("float64", "float32")
-OPTIONS = (
-    ModeOption(
-        "dtype",
-        "tensorflow mode: float64 (default) or float32, TensorFlow's own default.",
-        choices=DTYPES,
-    ),
-)
-COST_UNIT = ("pass", "passes")
-COST_NOTES = {
-    "gradient": "one taped forward pass and one backward pass, whatever n",
-    "hessian": "taped forward and backward pass, then one backward pass per gradient entry: n + 2",
-    "jacobian": "one taped forward pass, then tape.jacobian: one backward pass per output, m + 1",
-}
 
 _NEG = PRIMITIVES["neg"]
 
