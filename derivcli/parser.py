@@ -388,12 +388,14 @@ def _first_token(outputs: list):
     )
 
 
-_PARAMETERS = re.compile(r"\s*\(\s*([A-Za-z_]\w*(?:\s*,\s*[A-Za-z_]\w*)*)?\s*\)")
+#: (patterns that only some texts need are compiled on first use: re.compile
+#: caches them; compiling every one at import cost ~1 ms of every start)
+_PARAMETERS = r"\s*\(\s*([A-Za-z_]\w*(?:\s*,\s*[A-Za-z_]\w*)*)?\s*\)"
 
 
 def _parameters(token) -> tuple[str, ...]:
     """The parameter names of the head ``f(t, u)`` (from the source text)."""
-    match = _PARAMETERS.match(_source[0], token.end_pos)
+    match = re.compile(_PARAMETERS).match(_source[0], token.end_pos)
     if match is None:
         raise ParseError(
             f"the parameters of {token} must be names: write {token}(t) = ... or {token}(t, u) = ...",
@@ -803,7 +805,7 @@ def _unknown_function(token) -> UnknownFunction:
     )
 
 
-_PREVIOUS = re.compile(r"([A-Za-z_]\w*|(?:\d+\.?\d*|\.\d+)(?:[eE][+\-\u2212]?\d+)?|\))\s*$")
+_PREVIOUS = r"([A-Za-z_]\w*|(?:\d+\.?\d*|\.\d+)(?:[eE][+\-\u2212]?\d+)?|\))\s*$"
 
 
 def _closed_operand(text: str, close: int) -> str:
@@ -825,7 +827,7 @@ def _juxtaposition_hint(text: str, token) -> str:
     followed by an operand that is not an implicit product)."""
     if token.type not in ("NAME", "NUMBER", "LPAR", "PI", "ROOT"):
         return ""
-    match = _PREVIOUS.search(text, 0, token.start_pos)
+    match = re.compile(_PREVIOUS).search(text, 0, token.start_pos)
     if match is None:
         return ""
     before = match.group(1)
@@ -927,7 +929,7 @@ def _lark_error(text: str, exc) -> ParseError:
     return ParseError(message, detail)
 
 
-_COMMENT = re.compile(r"#[^\n]*")
+_COMMENT = r"#[^\n]*"
 
 
 def parse(text: str, lets: Sequence[tuple[str, str]] = ()) -> Graph:
@@ -940,7 +942,7 @@ def parse(text: str, lets: Sequence[tuple[str, str]] = ()) -> Graph:
         raise ParseError("the expression is empty; give a formula such as 'x*x*y + y + 2'")
     scope = _Scope()
     for where, definitions in lets:
-        if not _COMMENT.sub("", definitions).strip(" \t\r\n\f\v;"):
+        if not re.sub(_COMMENT, "", definitions).strip(" \t\r\n\f\v;"):
             continue  # an empty or comments-only --let file defines nothing
         scope.definitions_only = True
         try:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import math
 import re
-import string
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Union
 
@@ -222,6 +221,8 @@ def _template(latex: str) -> list[str | int]:
     """A primitive's LaTeX template as text pieces and argument numbers."""
     pieces = _TEMPLATES.get(latex)
     if pieces is None:
+        import string  # (not at start-up: it compiles string.Template's pattern)
+
         pieces = []
         for literal, field, _spec, _conv in string.Formatter().parse(latex):
             if literal:
@@ -337,7 +338,7 @@ def to_program(root: Node, defined: Mapping[Node, str] | None = None) -> str:
     return "\n".join(lines) + "\n" if len(lines) > 1 else lines[0]
 
 
-_DEFINITION = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*=(?!=)(.*)")
+_DEFINITION = r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*=(?!=)(.*)"  # compiled on first use
 
 
 def parse_program(text: str) -> Node:
@@ -358,7 +359,7 @@ def parse_program(text: str) -> Node:
     bodies: list[str] = []
     targets: list[str | None] = []
     for i, (number, line) in enumerate(lines):
-        match = _DEFINITION.fullmatch(line)
+        match = re.fullmatch(_DEFINITION, line)
         last = i == len(lines) - 1
         if match is None and not last:
             raise ParseError(f"line {number}: expected name = expression: {line.strip()}")

@@ -200,8 +200,10 @@ NONE_MARK = " (none)"
 #: how wide rich may draw: never the limit (a table is drawn at its natural
 #: width; text lines are never wrapped), so nothing is ever cut
 _UNLIMITED = 1 << 16
-_TRAILING = re.compile(r"(?:[ \t]|\x1b\[[0-9;]*m)+$")
-_ESCAPE = re.compile(r"\x1b\[[0-9;]*m")
+#: trailing blanks and escape codes; an escape code (patterns, compiled on
+#: first use: re.compile caches them)
+_TRAILING = r"(?:[ \t]|\x1b\[[0-9;]*m)+$"
+_ESCAPE = r"\x1b\[[0-9;]*m"
 
 
 class _Page:
@@ -265,7 +267,7 @@ def _strip_trailing(line: str) -> str:
             continue
         if c == "m":
             start = line.rfind("\x1b[", 0, end)
-            if start >= 0 and _ESCAPE.fullmatch(line, start, end):
+            if start >= 0 and re.compile(_ESCAPE).fullmatch(line, start, end):
                 codes.append(line[start:end])
                 end = start
                 continue
@@ -311,7 +313,7 @@ def _matrix_cells(
 PLAIN_ROWS = 50
 #: cells ``_plain_table`` draws: printable ASCII that rich would not read
 #: as markup (``[``) or an emoji code (``:``)
-_PLAIN_CELL = re.compile(r"[ -9;-Z\\-~]*")
+_PLAIN_CELL = r"[ -9;-Z\\-~]*"
 
 
 def _plain_table(page: _Page, columns: list[tuple[str, str]], rows: list) -> bool | None:
@@ -322,8 +324,9 @@ def _plain_table(page: _Page, columns: list[tuple[str, str]], rows: list) -> boo
     caller uses its one-line-per-entry layout); None if a cell is not plain
     ASCII (rich draws it). ``tests/test_speed_render.py`` compares the two."""
     headers = [h for h, _ in columns]
-    if not all(_PLAIN_CELL.fullmatch(c) for row in rows for c in row) or not all(
-        _PLAIN_CELL.fullmatch(h) for h in headers
+    plain = re.compile(_PLAIN_CELL)
+    if not all(plain.fullmatch(c) for row in rows for c in row) or not all(
+        plain.fullmatch(h) for h in headers
     ):
         return None
     widths = [len(h) for h in headers]

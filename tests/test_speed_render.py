@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import random
+import re
 
 import pytest
 
@@ -87,8 +88,8 @@ def test_strip_trailing_is_the_regex(seed: int) -> None:
     pieces = [" ", "\t", "m", "x", "1", "\x1b[1m", "\x1b[0m", "\x1b[1;31m", "\x1b[", ";"]
     for _ in range(300):
         line = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 12)))
-        tail = render._TRAILING.search(line)
+        tail = re.search(render._TRAILING, line)
         expected = line
         if tail:
-            expected = line[: tail.start()] + "".join(render._ESCAPE.findall(tail.group()))
+            expected = line[: tail.start()] + "".join(re.findall(render._ESCAPE, tail.group()))
         assert render._strip_trailing(line) == expected, repr(line)

@@ -17,7 +17,6 @@ infinite partial they are not the forward mode's chain rule.)
 
 from __future__ import annotations
 
-from ..dual import Dual
 from ..graph import Graph, Tape, evaluate_all, topo_order, var
 from ..results import Gradient, Hessian, Jacobian
 from . import (
@@ -147,6 +146,8 @@ def hvp(program: Graph, point: dict, wrt: tuple[str, ...], direction: dict, **op
     reverse sweep), then one pass of those graphs in dual numbers seeded with
     v (after one dual pass of the expression for its nodes' values). Three
     passes, whatever n. Returns (value, H·v by variable, passes)."""
+    from ..dual import Dual  # (only here: not at every start)
+
     root = program.root
     grads = program_gradient_graphs(program, wrt)
     seeded = dict(point)
