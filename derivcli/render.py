@@ -227,6 +227,9 @@ class _Page:
             no_color=probe.no_color,
             highlight=False,
             legacy_windows=False,
+            # no :name: emoji codes in what derivcli prints (a user's text is
+            # printed as written), and no import of rich's table of them
+            emoji=False,
         )
 
     def line(self, text: str, style: str | None = None) -> None:

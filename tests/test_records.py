@@ -5,8 +5,6 @@ declarations)."""
 from __future__ import annotations
 
 import dataclasses
-import subprocess
-import sys
 
 import pytest
 
@@ -120,27 +118,3 @@ def test_order_of_defaults_is_checked():
         class Bad(Record):
             a: int = 0
             b: int
-
-
-def test_start_up_creates_no_dataclass():
-    """The command's start-up path makes no class with ``dataclasses``
-    (each costs ~0.5 ms of exec-compiled methods), except the one in Lark's
-    generated module."""
-    code = (
-        "import dataclasses, sys\n"
-        "made = []\n"
-        "orig = dataclasses._process_class\n"
-        "def spy(cls, *a, **k):\n"
-        "    made.append(cls.__module__ + '.' + cls.__qualname__)\n"
-        "    return orig(cls, *a, **k)\n"
-        "dataclasses._process_class = spy\n"
-        "from derivcli import cli\n"
-        "sys.argv = ['derivcli', 'grad', 'x*x*y + y + 2', '--at', 'x=3,y=4', '--format', 'json']\n"
-        "try:\n"
-        "    cli.main()\n"
-        "except SystemExit:\n"
-        "    pass\n"
-        "print(sorted(m for m in made if not m.startswith('derivcli._lark_parser')))\n"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip().splitlines()[-1] == "[]"
