@@ -221,7 +221,16 @@ class _Command(click.Command):
 
 
 @click.group(cls=_Group, context_settings=CONTEXT)
-@click.version_option(__version__, "-V", "--version", prog_name="derivcli")
+@click.version_option(
+    __version__,
+    "-V",
+    "--version",
+    prog_name="derivcli",
+    # click's own English texts, given here so that click does not look them
+    # up in its (absent) translation catalogs at every start
+    message="%(prog)s, version %(version)s",
+    help="Show the version and exit.",
+)
 def cli() -> None:
     """derivcli: values, gradients, Hessians and Jacobians of formulas, six ways.
 
