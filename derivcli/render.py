@@ -8,7 +8,6 @@ printed.
 from __future__ import annotations
 
 import io
-import json
 import re
 import sys
 from typing import Any
@@ -77,6 +76,8 @@ def _derivatives_dict(result: Gradient | Hessian) -> dict[str, Any]:
 
 
 def to_json(result: Any) -> str:
+    import json  # (only for JSON: tables and values start without it)
+
     return json.dumps(to_dict(result), allow_nan=False, ensure_ascii=False)
 
 
@@ -152,6 +153,8 @@ def derivatives_text(results: list[Derivative], fmt: str, gradient: bool) -> str
             }
             if results and results[0].stats is not None:
                 data["stats"] = {d.wrt[0]: d.stats for d in results}
+        import json
+
         return json.dumps(data, ensure_ascii=False) + "\n"
     text = [d.latex if fmt == "latex" else d.derivative for d in results]
     if not gradient:
