@@ -170,4 +170,5 @@ def test_derivcli_results_still_work_with_dataclasses():
     program = derivcli.parse("x*y")
     with pytest.raises(dataclasses.FrozenInstanceError):
         program.source = "z"
-    assert dataclasses.is_dataclass(program) and dataclasses.is_dataclass(PRIMITIVES["sin"])
+    assert dataclasses.is_dataclass(Program) and dataclasses.is_dataclass(PRIMITIVES["sin"])
+    assert [f.name for f in dataclasses.fields(program)] == list(Program._fields)
