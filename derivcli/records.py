@@ -99,6 +99,11 @@ class Record:
                 defaults[name] = default
                 if isinstance(default, factory):
                     delattr(cls, name)  # as dataclasses: no class attribute
+                elif type(default).__hash__ is None:  # as dataclasses: one list for all
+                    raise ValueError(
+                        f"{cls.__name__}: mutable default {type(default).__name__} for "
+                        f"field {name!r}: use factory({type(default).__name__})"
+                    )
             elif defaults:
                 raise TypeError(
                     f"{cls.__name__}: field {name!r} without a default follows one with a default"

@@ -172,3 +172,18 @@ def test_derivcli_results_still_work_with_dataclasses():
         program.source = "z"
     assert dataclasses.is_dataclass(Program) and dataclasses.is_dataclass(PRIMITIVES["sin"])
     assert [f.name for f in dataclasses.fields(program)] == list(Program._fields)
+
+
+def test_a_mutable_default_is_refused_as_dataclasses_does():
+    """One list shared by every instance: dataclasses refuses it, and so
+    does a record (else its dataclass twin could not be made either)."""
+    with pytest.raises(ValueError, match="mutable default"):
+
+        @dataclasses.dataclass
+        class BadDC:
+            tags: list = []
+
+    with pytest.raises(ValueError, match=r"mutable default list .* use factory\(list\)"):
+
+        class Bad(Record):
+            tags: list = []
