@@ -46,7 +46,9 @@ class _Group(click.Group):
         return sorted({*self.commands, *self.LAZY})
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        if cmd_name in self.LAZY and cmd_name not in self.commands:
+        if cmd_name not in self.commands:
+            # a lazy command, or no command: then click's "Did you mean"
+            # must see every command (``dif`` -> ``diff``)
             from . import commands  # noqa: F401 - its commands register on cli
 
         return super().get_command(ctx, cmd_name)

@@ -609,7 +609,8 @@ class _Writer:
             cells = next(csv.reader([text])) if self.reader.kind == "csv" else [text]
             table.add_row(*cells, *numbers)
         stream = io.TextIOWrapper(self.out, encoding="utf-8", write_through=True)
-        Console(file=stream).print(table)
+        # the cells are the user's text, printed as written: no markup, no emoji codes
+        Console(file=stream, markup=False, emoji=False).print(table)
         stream.detach()
 
 

@@ -214,6 +214,21 @@ def test_table_for_a_few_rows_and_a_clear_error_for_many(monkeypatch):
     assert r.exit_code == 2 and "at most 2 rows" in r.stderr
 
 
+@pytest.mark.parametrize(
+    ("kind", "text"),
+    [
+        ("csv", 'x,label\n1,[/bold]\n2,:x: [red]r\n3,"a:b"\n'),
+        ("jsonl", '{"x": 1, "label": "[/bold]"}\n{"x": 2, "label": ":x: [red]r"}\n'),
+    ],
+)
+def test_a_points_table_prints_the_user_s_cells_as_written(kind, text):
+    """The carried-through cells are the user's text: never rich markup
+    (``[/bold]`` was a MarkupError, an internal error) nor emoji codes."""
+    r = run("grad", "x^2", "--points", "-", "--format", "table", input=text)
+    assert r.exit_code == 0, r.stderr
+    assert "[/bold]" in r.stdout and ":x: [red]r" in r.stdout and "\u274c" not in r.stdout
+
+
 def test_flags_that_need_points():
     assert run("grad", "x", "--at", "x=1", "--strict").exit_code == 2
     r = run("grad", "x", "--points", "-", "--direction", "1", input="x\n1\n")

@@ -118,3 +118,72 @@ def test_order_of_defaults_is_checked():
         class Bad(Record):
             a: int = 0
             b: int
+
+
+# --- what code written for the dataclasses they were reads of a record
+
+
+def test_dataclasses_functions_treat_a_record_as_its_dataclass():
+    ours, theirs = Row("x", 1.0, tags=["a"]), RowDC("x", 1.0, tags=["a"])
+    assert dataclasses.is_dataclass(Row) and dataclasses.is_dataclass(ours)
+    assert dataclasses.asdict(ours) == dataclasses.asdict(theirs)
+    assert dataclasses.astuple(ours) == dataclasses.astuple(theirs)
+    spec = [(f.name, f.type, f.default, f.default_factory) for f in dataclasses.fields(RowDC)]
+    assert [(f.name, f.type, f.default, f.default_factory) for f in dataclasses.fields(ours)] == [
+        (name, kind, default, (list if name == "tags" else factory))
+        for name, kind, default, factory in spec
+    ]
+    changed = dataclasses.replace(ours, note="n")
+    assert type(changed) is Row and changed == Row("x", 1.0, "n", ["a"])
+    assert dataclasses.replace(Key("k", 1), size=3) == Key("k", 3)
+
+
+def test_signature_and_match_args_as_dataclass():
+    import inspect
+
+    assert str(inspect.signature(Row)) == str(inspect.signature(RowDC))
+    assert str(inspect.signature(Key)) == str(inspect.signature(KeyDC))
+    assert Row.__match_args__ == RowDC.__match_args__ == Row._fields
+    match Row("x", 2.0):
+        case Row(name, value):
+            assert (name, value) == ("x", 2.0)
+
+
+def test_frozen_assignment_raises_frozen_instance_error_as_dataclass():
+    for key in (Key("k"), KeyDC("k")):
+        with pytest.raises(dataclasses.FrozenInstanceError, match="cannot assign to field 'name'"):
+            key.name = "other"
+        with pytest.raises(dataclasses.FrozenInstanceError, match="cannot delete field 'size'"):
+            del key.size
+
+
+def test_derivcli_results_still_work_with_dataclasses():
+    """The public results, as an API user serialises them."""
+    import derivcli
+    from derivcli.graph import Program
+    from derivcli.primitives import PRIMITIVES
+
+    g = derivcli.grad("x*x*y + y + 2", at={"x": 3, "y": 4})
+    as_dict = dataclasses.asdict(g)
+    assert as_dict["gradient"] == {"x": 24.0, "y": 10.0} and list(as_dict) == list(g._fields)
+    assert dataclasses.replace(g, value=1.0).value == 1.0 and g.value == 42.0
+    program = derivcli.parse("x*y")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        program.source = "z"
+    assert dataclasses.is_dataclass(Program) and dataclasses.is_dataclass(PRIMITIVES["sin"])
+    assert [f.name for f in dataclasses.fields(program)] == list(Program._fields)
+
+
+def test_a_mutable_default_is_refused_as_dataclasses_does():
+    """One list shared by every instance: dataclasses refuses it, and so
+    does a record (else its dataclass twin could not be made either)."""
+    with pytest.raises(ValueError, match="mutable default"):
+
+        @dataclasses.dataclass
+        class BadDC:
+            tags: list = []
+
+    with pytest.raises(ValueError, match=r"mutable default list .* use factory\(list\)"):
+
+        class Bad(Record):
+            tags: list = []

@@ -73,3 +73,15 @@ def test_a_command_imports_only_the_mode_it_runs():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip().splitlines()[-1] == "['derivcli.backends.dual']"
+
+
+def test_an_unknown_mode_of_any_type_is_mode_unavailable():
+    """get_backend answers every unknown mode alike, a list or dict too
+    (they are no key of its cache of imported modules)."""
+    import pytest
+
+    from derivcli.errors import ModeUnavailable
+
+    for mode in ("nope", "", None, 1, ["reverse"], {"reverse": 1}, ("reverse",)):
+        with pytest.raises(ModeUnavailable, match="unknown mode"):
+            backends.get_backend(mode)

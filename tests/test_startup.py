@@ -107,3 +107,18 @@ def test_the_other_commands_load_when_asked_for():
 def test_each_lazy_command_runs_in_a_fresh_process(name):
     loaded = _loaded([name, "--help"])
     assert "derivcli.commands" in loaded
+
+
+@pytest.mark.parametrize("typo", ["dif", "compar", "taylr", "gard", "nope"])
+def test_an_unknown_command_is_answered_as_with_every_command_loaded(typo):
+    """click's "No such command ... Did you mean" looks at the commands the
+    group holds: a fresh start must give the lazy ones too (``dif`` ->
+    ``diff``), the same message as once they are all loaded."""
+
+    def run(setup: str) -> tuple[int, str]:
+        code = f"{setup}\nfrom derivcli.cli import main\nimport sys\nsys.argv = ['derivcli', {typo!r}, 'x']\nmain()\n"
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+        return out.returncode, out.stderr
+
+    fresh, loaded = run(""), run("import derivcli.commands")
+    assert fresh == loaded and fresh[0] == 2 and f"No such command '{typo}'" in fresh[1]

@@ -81,10 +81,10 @@ def get_backend(mode: str) -> ModuleType:
     """The module that implements ``mode`` (imported on first use).
 
     Raises :class:`~derivcli.errors.ModeUnavailable` for an unknown mode."""
+    if mode not in MODES:  # (first: a list or dict is no key of _LOADED)
+        raise ModeUnavailable(f"unknown mode '{mode}'; choose one of {', '.join(MODES)}")
     module = _LOADED.get(mode)
     if module is None:
-        if mode not in MODES:
-            raise ModeUnavailable(f"unknown mode '{mode}'; choose one of {', '.join(MODES)}")
         module = _LOADED[mode] = importlib.import_module(f"{__name__}.{mode}")
     return module
 
