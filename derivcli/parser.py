@@ -509,18 +509,30 @@ def _speed_up(parser, lark) -> None:
             actions[token] = (action, reduction)
     callbacks.update((k, v) for k, v in lalr.callbacks.items() if isinstance(k, str))
     lalr.callbacks = callbacks
+    for reduction, callback in callbacks.items():
+        if not isinstance(reduction, str):
+            reduction.callback = callback
+            # a rule of one child that passes it up (?sum: product): the
+            # value stack stays as it is, only the state changes
+            reduction.unit = reduction.size == 1 and callback is _FIRST
+    if type(lalr) is lark._Parser and not lalr.debug:
+        lalr.__class__ = _fast_parser_class(lark)
 
 
 class _Reduction:
     """A rule of the parse table as the LALR loop sees it (its length and
     the name of its left side), compared and hashed by identity."""
 
-    __slots__ = ("rule", "expansion", "origin")
+    __slots__ = ("rule", "expansion", "origin", "size", "name", "callback", "unit")
 
     def __init__(self, rule) -> None:
         self.rule = rule
         self.expansion = rule.expansion
         self.origin = rule.origin
+        self.size = len(rule.expansion)
+        self.name = rule.origin.name
+        self.callback = None
+        self.unit = False
 
     def __repr__(self) -> str:
         return repr(self.rule)
@@ -550,7 +562,9 @@ def _fast_callback(rule):
     if not kept:
         return None
     if rule.options.expand1 and not rule.alias:  # ?rule: one child is passed up
-        return itemgetter(kept[0]) if len(kept) == 1 else None
+        if len(kept) != 1:
+            return None
+        return _FIRST if kept[0] == 0 else itemgetter(kept[0])
     name = rule.alias or rule.origin.name
     first, last = kept[0], kept[-1]
     if name in ("add", "sub", "mul", "div") and len(kept) == 2:
@@ -578,6 +592,80 @@ def _fast_callback(rule):
 
         return number
     return None
+
+
+_FIRST = itemgetter(0)
+
+
+def _fast_parser_class(lark):
+    """Lark's LALR loop (``_Parser.parse_from_state`` and
+    ``ParserState.feed_token``) in one function: the same parse table, the
+    same shifts and reductions in the same order and the same callbacks,
+    with the per-token call, the per-reduction slice of a one-child rule
+    that passes its child up, and the attribute lookups taken out of the
+    loop. A token the table has no action for goes to Lark's own
+    ``feed_token``, which raises its error (with the interactive parser the
+    messages use), and so does the end of the input."""
+    cls = _FAST_PARSERS.get(lark._Parser)
+    if cls is not None:
+        return cls
+    base = lark._Parser
+    shift = lark.Shift
+    unexpected = lark.UnexpectedInput
+
+    class FastParser(base):
+        def parse_from_state(self, state, last_token=None):
+            conf = state.parse_conf
+            if last_token is not None or any(isinstance(k, str) for k in conf.callbacks):
+                return base.parse_from_state(self, state, last_token)
+            states = conf.states
+            state_stack = state.state_stack
+            value_stack = state.value_stack
+            push_state = state_stack.append
+            push_value = value_stack.append
+            token = None
+            try:
+                for token in state.lexer.lex(state):
+                    kind = token.type
+                    top = state_stack[-1]
+                    while True:
+                        try:
+                            action, rule = states[top][kind]
+                        except KeyError:
+                            state.feed_token(token)  # raises Lark's UnexpectedToken
+                            raise
+                        if action is shift:
+                            push_state(rule)
+                            push_value(token)
+                            break
+                        if rule.unit:  # the child is the value: only the state changes
+                            top = state_stack[-1] = states[state_stack[-2]][rule.name][1]
+                            continue
+                        size = rule.size
+                        if size:
+                            s = value_stack[-size:]
+                            del state_stack[-size:]
+                            del value_stack[-size:]
+                        else:
+                            s = []
+                        value = rule.callback(s)
+                        top = states[state_stack[-1]][rule.name][1]
+                        push_state(top)
+                        push_value(value)
+                if token is None:
+                    end = lark.Token("$END", "", 0, 1, 1)
+                else:
+                    end = lark.Token.new_borrow_pos("$END", "", token)
+                return state.feed_token(end, True)
+            except unexpected as e:
+                e.interactive_parser = lark.InteractiveParser(self, state, state.lexer)
+                raise
+
+    _FAST_PARSERS[base] = FastParser
+    return FastParser
+
+
+_FAST_PARSERS: dict = {}
 
 
 def _fast_lexer_class(lark):

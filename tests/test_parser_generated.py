@@ -215,3 +215,42 @@ def test_every_arithmetic_rule_has_its_fast_callback():
     }
     assert {"add", "sub", "mul", "div", "pow", "neg", "pos", "number"} <= fast
     assert all(type(r) is parser._Reduction for r in lalr.callbacks if not isinstance(r, str))
+
+
+def test_the_lalr_loop_hook_is_in_place():
+    lalr = parser._parser().parser.parser.parser
+    assert type(lalr) is not parser._generated()._Parser
+    assert isinstance(lalr, parser._generated()._Parser)
+    units = {r.name for r in lalr.callbacks if not isinstance(r, str) and r.unit}
+    assert {"sum", "product", "unary", "root"} <= units  # the one-child rules of ?rule
+
+
+#: pieces of texts that parse, and of texts that do not
+PIECES = [
+    "x", "y1", "2", ".5e-3", "pi", "\u03c0", "sin(", "max(", "f(", "(", ")", ",", ";",
+    "\n", " ", "+", "-", "*", "/", "^", "**", "\u00b2", "\u221a", "=", ":", "u:", "#c\n",
+    "r = ", "f(t) = t^2;", "g(s, t) = s*t\n",
+]  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(PIECES), max_size=30))
+def test_the_lalr_loop_builds_lark_s_graph_or_raises_lark_s_error(pieces):
+    """The loop written for speed against Lark's own (``feed_token`` per
+    token): the same nodes in the same order, or the same error message
+    (which names what the parser would accept there)."""
+    text = "".join(pieces)
+    with pytest.MonkeyPatch.context() as m:
+        fast = _parse_with(m, parser._parser, text)
+        assert fast == _parse_with(m, _reference_parser, text)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(0, 60), st.integers(0, 60), st.sampled_from(["-", "+", "\u221a", ""]))
+def test_the_lalr_loop_on_deep_nesting(opened, closed, unary):
+    """Brackets and unary operators nested deeper than the tests above (the
+    end of the input reduces every level at once), balanced or not."""
+    text = (unary + "(") * opened + "x" + ")" * closed + "^2" * (opened % 3)
+    with pytest.MonkeyPatch.context() as m:
+        fast = _parse_with(m, parser._parser, text)
+        assert fast == _parse_with(m, _reference_parser, text)
