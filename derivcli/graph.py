@@ -18,7 +18,8 @@ import math
 import weakref
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from functools import cached_property, partial
+from functools import cached_property
+from operator import attrgetter
 from typing import Any
 
 from .errors import DomainError, MissingValue
@@ -35,14 +36,26 @@ from .primitives import (
 from .printing import to_infix, to_latex  # noqa: F401 - re-exported: printing.py owns them
 
 _counter = itertools.count()
+
+
+class _Ref(weakref.ref):
+    """The weak reference to an interned node, holding its key: one object
+    per node, whose callback is the one function :func:`_drop` (a
+    ``functools.partial`` per node cost two more objects, and their
+    allocation and freeing)."""
+
+    __slots__ = ("key",)
+
+
 #: the interning table: key -> weak reference to the node. A plain dict with
 #: weak references whose callback drops the entry (what WeakValueDictionary
 #: does, without its Python-level get: node creation is most of a parse)
-_interned: dict[tuple, weakref.ref] = {}
+_interned: dict[tuple, _Ref] = {}
 
 
-def _drop(key: tuple, ref: weakref.ref) -> None:
+def _drop(ref: _Ref) -> None:
     """The entry of a node that died (unless the key was made anew since)."""
+    key = ref.key
     if _interned.get(key) is ref:
         del _interned[key]
 
@@ -53,7 +66,8 @@ def _lookup(key: tuple) -> Node | None:
 
 
 def _intern(key: tuple, node: Node) -> Node:
-    _interned[key] = weakref.ref(node, partial(_drop, key))
+    ref = _interned[key] = _Ref(node, _drop)
+    ref.key = key
     return node
 
 
@@ -165,7 +179,8 @@ def make(prim: Primitive, args: tuple[Node, ...]) -> Node:
     node = None if ref is None else ref()
     if node is None:
         node = _new(prim.name, prim, args, None, None)
-        _interned[key] = weakref.ref(node, partial(_drop, key))
+        ref = _interned[key] = _Ref(node, _drop)
+        ref.key = key
     return node
 
 
@@ -258,7 +273,10 @@ def topo_order(roots: Node | Iterable[Node]) -> list[Node]:
             continue
         seen.add(node)
         stack.extend(node.args)
-    return sorted(seen, key=lambda n: n.index)
+    return sorted(seen, key=_INDEX)
+
+
+_INDEX = attrgetter("index")
 
 
 def variables_of(root: Node) -> list[str]:
@@ -409,39 +427,48 @@ class Tape:
 
     def __init__(self, steps: list[Node], roots: Iterable[Node] = ()) -> None:
         self.steps = steps
-        position = {node: i for i, node in enumerate(steps)}
         #: the step numbers of the variables and of ``roots`` (the outputs):
         #: all that the sweeps look up; ``position`` (every node's step
         #: number) is built again only if asked for, to save its memory
-        self.where = {node: i for node, i in position.items() if node.op == "var"}
-        self.where.update((root, position[root]) for root in roots)
+        self.where = where = {}
         self._position: dict[Node, int] | None = None
         self.code = code = []
         self.first = first = []
         self.second = second = []
-        self.extra: list[Any] = []
-        for node in steps:
+        self.extra = extra = []
+        position: dict[Node, int] = {}
+        codes = _CODES
+        table = PRIMITIVES
+        for i, node in enumerate(steps):  # one pass, children before parents
+            position[node] = i
             op = node.op
-            args = node.args
             if op == "const":
                 code.append(CONST)
-                self.extra.append(node.value)
+                extra.append(node.value)
                 first.append(-1)
                 second.append(-1)
                 continue
             if op == "var":
+                where[node] = i
                 code.append(VAR)
-                self.extra.append(node.name)
+                extra.append(node.name)
                 first.append(-1)
                 second.append(-1)
                 continue
-            c = _CODES.get(op, CALL) if node.prim is PRIMITIVES.get(op) else CALL
+            args = node.args
+            c = codes.get(op, CALL) if node.prim is table.get(op) else CALL
             if c != CALL and len(args) != (1 if c == NEG else 2):
                 c = CALL
             code.append(c)
-            first.append(position[args[0]] if args else -1)
-            second.append(position[args[1]] if len(args) > 1 else -1)
-            self.extra.append((node.prim, tuple(position[a] for a in args)) if c == CALL else None)
+            if c == CALL:
+                first.append(position[args[0]] if args else -1)
+                second.append(position[args[1]] if len(args) > 1 else -1)
+                extra.append((node.prim, tuple(position[a] for a in args)))
+            else:
+                first.append(position[args[0]])
+                second.append(position[args[1]] if c != NEG else -1)
+                extra.append(None)
+        where.update((root, position[root]) for root in roots)
 
     def __len__(self) -> int:
         return len(self.code)
