@@ -714,14 +714,19 @@ class Program:
     source: str
 
     @classmethod
-    def of(cls, roots, source: str, names=None) -> Program:
-        """The program of ``roots`` (a node or nodes) with default names."""
+    def of(cls, roots, source: str, names=None, variables=None) -> Program:
+        """The program of ``roots`` (a node or nodes) with default names.
+        ``variables``, when the caller knows them (the parser, for a text
+        without definitions), are the names :func:`variables_of` would give
+        in that order; by default they are found by walking the graph."""
         roots = (roots,) if isinstance(roots, Node) else tuple(roots)
         if names is None:
             names = default_names(len(roots))
-        variables: dict[str, None] = {}
-        for root in roots:
-            variables.update(dict.fromkeys(variables_of(root)))
+        if variables is None:
+            found: dict[str, None] = {}
+            for root in roots:
+                found.update(dict.fromkeys(variables_of(root)))
+            variables = found
         return cls(roots, tuple(names), tuple(variables), source)
 
     @property

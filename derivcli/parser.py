@@ -1024,7 +1024,11 @@ def parse(text: str, lets: Sequence[tuple[str, str]] = ()) -> Graph:
             raise type(exc)(f"{where}{line}: {exc.message}", exc.detail) from None
     scope.definitions_only = False
     outputs = _parse_text(text, scope)
-    program = _program(text, outputs)
+    # without definitions every name the text uses as a variable is in an
+    # output, and the text names them in the order the graph's left-first
+    # walk meets them (tests/test_speed_compute.py): no walk is needed
+    plain = not scope.values and not scope.functions
+    program = _program(text, outputs, tuple(scope.used) if plain else None)
     # the names of defined values, for printing (``--format program``)
     object.__setattr__(program, "definitions", scope.value_names)
     object.__setattr__(program, "defined_names", (*scope.values, *scope.functions))
@@ -1062,7 +1066,7 @@ def check_not_defined(graph, names, flag: str) -> None:
             )
 
 
-def _program(text: str, outputs: list) -> Program:
+def _program(text: str, outputs: list, variables: tuple[str, ...] | None = None) -> Program:
     """The parsed outputs as a program: unnamed ones are f1..fm by position,
     and a name is given once."""
     names: list[str] = []
@@ -1074,7 +1078,7 @@ def _program(text: str, outputs: list) -> Program:
                 f"the output name {name} is given twice; give each output its own name", detail
             )
         names.append(name)
-    return Program.of([node for _token, node in outputs], text, names)
+    return Program.of([node for _token, node in outputs], text, names, variables)
 
 
 def parse_constant(text: str, what: str) -> float:

@@ -32,3 +32,52 @@ def _split_plain(text: str) -> list[str]:
 @given(st.text(alphabet="x1=.,() #\n\r\t-e", max_size=60))
 def test_point_split_fast_path_is_the_character_loop(text):
     assert point._split(text) == _split_plain(text)
+
+
+# ---------------------------------------------------------------------------
+# the parser's variables (a text without definitions) are the graph walk's
+
+NAMES = st.sampled_from(["x", "y", "z", "x1", "t", "pi", "e", "\u03c0"])
+NUMBERS = st.sampled_from(["2", "0.5", "1e-3", "3"])
+
+
+def _compose(children):
+    pair = st.tuples(children, children)
+    return st.one_of(
+        pair.map(lambda ab: f"({ab[0]} + {ab[1]})"),
+        pair.map(lambda ab: f"{ab[0]} - {ab[1]}"),
+        pair.map(lambda ab: f"{ab[0]} * {ab[1]}"),
+        pair.map(lambda ab: f"({ab[0]}) / ({ab[1]})"),
+        pair.map(lambda ab: f"({ab[0]})^({ab[1]})"),
+        pair.map(lambda ab: f"log({ab[0]}, {ab[1]})"),
+        pair.map(lambda ab: f"atan2({ab[0]}, {ab[1]})"),
+        st.tuples(children, children, children).map(lambda abc: "max({}, {}, {})".format(*abc)),
+        children.map(lambda a: f"-{a}"),
+        children.map(lambda a: f"sin({a})"),
+        children.map(lambda a: f"2({a})"),
+        children.map(lambda a: f"\u221a({a})"),
+        children.map(lambda a: f"({a})\u00b2"),
+    )
+
+
+EXPRESSIONS = st.recursive(st.one_of(NAMES, NUMBERS), _compose, max_leaves=12)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(EXPRESSIONS, min_size=1, max_size=3), st.booleans())
+def test_the_parser_s_variables_are_the_walk_s(outputs, named):
+    from derivcli import parse
+    from derivcli.graph import Program
+
+    text = ", ".join(f"u{i}: {o}" if named else o for i, o in enumerate(outputs))
+    program = parse(text)
+    walked = Program.of(program.outputs, text, program.names)
+    assert program.variables == walked.variables
+
+
+def test_a_text_with_definitions_walks_its_graph():
+    from derivcli import parse
+
+    # y is used first in the text, but the output meets x first
+    assert parse("a = y^2; x + a").variables == ("x", "y")
+    assert parse("f(t) = t*k; x + f(y)").variables == ("x", "y", "k")
