@@ -423,7 +423,7 @@ class Tape:
     the error or the 0·∞ bookkeeping.
     """
 
-    __slots__ = ("steps", "where", "_position", "code", "first", "second", "extra")
+    __slots__ = ("steps", "where", "names", "_position", "code", "first", "second", "extra")
 
     def __init__(self, steps: list[Node], roots: Iterable[Node] = ()) -> None:
         self.steps = steps
@@ -431,6 +431,8 @@ class Tape:
         #: all that the sweeps look up; ``position`` (every node's step
         #: number) is built again only if asked for, to save its memory
         self.where = where = {}
+        #: the step number of each variable, by name
+        self.names: dict[str, int] = {}
         self._position: dict[Node, int] | None = None
         self.code = code = []
         self.first = first = []
@@ -468,6 +470,7 @@ class Tape:
                 first.append(position[args[0]])
                 second.append(position[args[1]] if c != NEG else -1)
                 extra.append(None)
+        self.names = {node.name: i for node, i in where.items()}
         where.update((root, position[root]) for root in roots)
 
     def __len__(self) -> int:
@@ -600,7 +603,8 @@ class Tape:
         step the seeds reach."""
         code, first, second, extra = self.code, self.first, self.second, self.extra
         x_bar: list[Any] = [None] * len(code)
-        carry: dict[int, float] = {}
+        #: what the sums into each adjoint rounded off (None: nothing yet)
+        carry: list[Any] = [None] * len(code)
         mixed = bytearray(len(code))
         for i, s in seeds.items():
             if active[i]:
@@ -612,13 +616,15 @@ class Tape:
             c = code[i]
             if c == CONST or c == VAR:
                 continue
-            if i in carry:
-                adjoint = adjoint + carry[i]
+            rounded = carry[i]
+            if rounded is not None:
+                adjoint = adjoint + rounded
             m = mixed[i]
             if adjoint == 0 and not m:  # a zero adjoint contributes nothing
                 continue
             a = first[i]
             b = second[i]
+            # the local partials, as floats (the tape's values are floats)
             if c == MUL:
                 pairs = ((a, values[b]), (b, values[a]))
             elif c == ADD:
@@ -641,12 +647,9 @@ class Tape:
             else:
                 prim, args = extra[i]
                 partials = prim.partials(*[values[j] for j in args], values[i])
-                pairs = zip(args, partials, strict=False)
+                pairs = [(j, float(p)) for j, p in zip(args, partials, strict=False) if active[j]]
             for j, p in pairs:
-                if not active[j]:
-                    continue
-                p = float(p)
-                if p == 0:
+                if not active[j] or p == 0:
                     continue
                 if p - p != 0:
                     return None  # an infinite or NaN partial: the general sweep
@@ -662,18 +665,21 @@ class Tape:
                 total = previous + contribution
                 if total - total == 0:  # finite: keep what the sum rounded off
                     if abs(previous) >= abs(contribution):
-                        carry[j] = carry.get(j, 0.0) + ((previous - total) + contribution)
+                        lost = (previous - total) + contribution
                     else:
-                        carry[j] = carry.get(j, 0.0) + ((contribution - total) + previous)
+                        lost = (contribution - total) + previous
+                    rounded = carry[j]
+                    carry[j] = lost + 0.0 if rounded is None else rounded + lost
                 x_bar[j] = total
         out = []
-        where = self.where
+        names = self.names
         for name in wrt:
-            j = where.get(_lookup(("var", name)), -1)
+            j = names.get(name, -1)
             if j < 0 or x_bar[j] is None:
                 out.append(0.0)
             else:
-                out.append(x_bar[j] + carry[j] if j in carry else x_bar[j])
+                rounded = carry[j]
+                out.append(x_bar[j] if rounded is None else x_bar[j] + rounded)
         return out
 
 
