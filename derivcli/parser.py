@@ -509,9 +509,13 @@ def _speed_up(parser, lark) -> None:
             actions[token] = (action, reduction)
     callbacks.update((k, v) for k, v in lalr.callbacks.items() if isinstance(k, str))
     lalr.callbacks = callbacks
+    states = lalr.parse_table.states
     for reduction, callback in callbacks.items():
         if not isinstance(reduction, str):
             reduction.callback = callback
+            # the state after the reduction, by the state under its children
+            name = reduction.name
+            reduction.goto = {s: actions[name][1] for s, actions in states.items() if name in actions}
             # a rule of one child that passes it up (?sum: product): the
             # value stack stays as it is, only the state changes
             reduction.unit = reduction.size == 1 and callback is _FIRST
@@ -523,7 +527,7 @@ class _Reduction:
     """A rule of the parse table as the LALR loop sees it (its length and
     the name of its left side), compared and hashed by identity."""
 
-    __slots__ = ("rule", "expansion", "origin", "size", "name", "callback", "unit")
+    __slots__ = ("rule", "expansion", "origin", "size", "name", "callback", "unit", "goto")
 
     def __init__(self, rule) -> None:
         self.rule = rule
@@ -533,6 +537,7 @@ class _Reduction:
         self.name = rule.origin.name
         self.callback = None
         self.unit = False
+        self.goto: dict = {}
 
     def __repr__(self) -> str:
         return repr(self.rule)
@@ -639,7 +644,7 @@ def _fast_parser_class(lark):
                             push_value(token)
                             break
                         if rule.unit:  # the child is the value: only the state changes
-                            top = state_stack[-1] = states[state_stack[-2]][rule.name][1]
+                            top = state_stack[-1] = rule.goto[state_stack[-2]]
                             continue
                         size = rule.size
                         if size:
@@ -649,7 +654,7 @@ def _fast_parser_class(lark):
                         else:
                             s = []
                         value = rule.callback(s)
-                        top = states[state_stack[-1]][rule.name][1]
+                        top = rule.goto[state_stack[-1]]
                         push_state(top)
                         push_value(value)
                 if token is None:
