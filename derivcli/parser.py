@@ -515,7 +515,9 @@ def _speed_up(parser, lark) -> None:
             reduction.callback = callback
             # the state after the reduction, by the state under its children
             name = reduction.name
-            reduction.goto = {s: actions[name][1] for s, actions in states.items() if name in actions}
+            reduction.goto = {
+                s: actions[name][1] for s, actions in states.items() if name in actions
+            }
             # a rule of one child that passes it up (?sum: product): the
             # value stack stays as it is, only the state changes
             reduction.unit = reduction.size == 1 and callback is _FIRST
