@@ -141,6 +141,12 @@ _set_op, _set_prim, _set_args, _set_value, _set_name, _set_index = (
 )
 
 
+#: while a parse records (:class:`Recording`): every node made, in creation
+#: order, and every node found already interned
+_made: list[Node] | None = None
+_found: list[Node] | None = None
+
+
 def _new(op: str, prim: Primitive | None, args: tuple, value: Any, name: Any) -> Node:
     # the slots' own descriptors: Node.__setattr__ refuses every assignment
     node = object.__new__(Node)
@@ -150,6 +156,8 @@ def _new(op: str, prim: Primitive | None, args: tuple, value: Any, name: Any) ->
     _set_value(node, value)
     _set_name(node, name)
     _set_index(node, next(_counter))
+    if _made is not None:
+        _made.append(node)
     return node
 
 
@@ -160,6 +168,8 @@ def const(value: float) -> Node:
     node = _lookup(key)
     if node is None:
         node = _intern(key, _new("const", None, (), value, None))
+    elif _found is not None:
+        _found.append(node)
     return node
 
 
@@ -169,6 +179,8 @@ def var(name: str) -> Node:
     node = _lookup(key)
     if node is None:
         node = _intern(key, _new("var", None, (), None, name))
+    elif _found is not None:
+        _found.append(node)
     return node
 
 
@@ -181,7 +193,36 @@ def make(prim: Primitive, args: tuple[Node, ...]) -> Node:
         node = _new(prim.name, prim, args, None, None)
         ref = _interned[key] = _Ref(node, _drop)
         ref.key = key
+    elif _found is not None:
+        _found.append(node)
     return node
+
+
+class Recording:
+    """``with Recording() as (made, found):`` the nodes made while the block
+    runs (in creation order, so in topological order) and the nodes it found
+    interned; for :func:`steps_of`. Not re-entrant (the parser's use)."""
+
+    def __enter__(self) -> tuple[list[Node], list[Node]]:
+        global _made, _found
+        _made, _found = [], []
+        return _made, _found
+
+    def __exit__(self, *exc: object) -> None:
+        global _made, _found
+        _made = _found = None
+
+
+def steps_of(outputs: tuple[Node, ...], made: list[Node], found: list[Node]) -> list[Node]:
+    """``topo_order(outputs)`` for the outputs of a parse whose every node
+    made is in an output (no definitions, no folded constant): the nodes
+    found interned that are older than the parse, with what they reach, in
+    index order, then the nodes made, which are in index order already."""
+    if not made:
+        return topo_order(outputs)
+    first = made[0].index
+    old = [node for node in found if node.index < first]
+    return topo_order(old) + made if old else made
 
 
 _FOLDABLE = frozenset({"add", "sub", "mul", "div", "neg", "pow"})

@@ -12,7 +12,7 @@ from operator import itemgetter
 from typing import TYPE_CHECKING
 
 from .errors import ParseError, UnknownFunction, UsageError
-from .graph import Graph, Node, Program, const, make, var
+from .graph import Graph, Node, Program, Recording, const, make, steps_of, var
 from .primitives import CONSTANTS, FUNCTIONS, PRIMITIVES, ArityError, call
 
 if TYPE_CHECKING:
@@ -121,6 +121,7 @@ class _Scope:
         self.defining = None  # the token of the name being defined
         self.definitions_only = False  # a --let: definitions and no output
         self.numbers: dict[str, Node] = {}  # each number's node, by its text
+        self.folded = False  # a negation folded a constant
         self.sizes: dict[str, int] = {}  # the nodes of each function's body
         self.expanded = 0  # nodes copied by the calls of defined functions so far
 
@@ -363,6 +364,7 @@ def _pow(base: Node, exponent) -> Node:
 
 def _neg(operand: Node) -> Node:
     if operand.op == "const":  # -2 is the number -2 (negation is exact)
+        _scope[0].folded = True  # 2 may be in no output
         return const(-operand.value)
     return make(_primitive("neg"), (operand,))
 
@@ -1030,12 +1032,17 @@ def parse(text: str, lets: Sequence[tuple[str, str]] = ()) -> Graph:
             line = f", line {_where[0]}" if "\n" in definitions.strip() and _where[0] else ""
             raise type(exc)(f"{where}{line}: {exc.message}", exc.detail) from None
     scope.definitions_only = False
-    outputs = _parse_text(text, scope)
+    with Recording() as (made, found):
+        outputs = _parse_text(text, scope)
     # without definitions every name the text uses as a variable is in an
     # output, and the text names them in the order the graph's left-first
-    # walk meets them (tests/test_speed_compute.py): no walk is needed
+    # walk meets them; every node made is in an output too, unless a
+    # negation folded a constant (-2), and the nodes are made in index
+    # order: no walk of the graph is needed (tests/test_speed_compute.py)
     plain = not scope.values and not scope.functions
     program = _program(text, outputs, tuple(scope.used) if plain else None)
+    if plain and not scope.folded:
+        object.__setattr__(program, "steps", steps_of(program.outputs, made, found))
     # the names of defined values, for printing (``--format program``)
     object.__setattr__(program, "definitions", scope.value_names)
     object.__setattr__(program, "defined_names", (*scope.values, *scope.functions))

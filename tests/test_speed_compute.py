@@ -81,3 +81,42 @@ def test_a_text_with_definitions_walks_its_graph():
     # y is used first in the text, but the output meets x first
     assert parse("a = y^2; x + a").variables == ("x", "y")
     assert parse("f(t) = t*k; x + f(y)").variables == ("x", "y", "k")
+
+
+# ---------------------------------------------------------------------------
+# the parser's steps (the nodes it made, in creation order) are topo_order's
+
+STATEMENTS = st.sampled_from(["", "a = x^2; ", "f(t) = t*y; ", "k = -2; ", "g(s) = s - 1; "])
+USES = st.sampled_from(["", " + a", " + f(x)", " + k", " + g(g(x))", " - 2", " + -x", " + -(2)"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(EXPRESSIONS, min_size=1, max_size=3),
+    STATEMENTS,
+    USES,
+    st.sampled_from(["", "x*y", "x + 1", "sin(x)", "-2"]),
+)
+def test_the_parser_s_steps_are_topo_order(outputs, statement, use, before):
+    """Also with nodes alive from an earlier parse (``before``), which the
+    new graph may share, and with definitions and folded negations, where
+    the parser leaves the steps to ``topo_order``."""
+    from derivcli import parse
+    from derivcli.errors import DerivError
+    from derivcli.graph import topo_order
+
+    kept = parse(before) if before else None  # its nodes stay interned
+    try:
+        program = parse(statement + ", ".join(outputs) + use)
+    except DerivError:  # f(x) without its definition, a name both defined and used
+        return
+    assert program.steps == topo_order(program.outputs)
+    del kept
+
+
+def test_the_parser_gives_the_steps_of_a_plain_text():
+    from derivcli import parse
+
+    assert "steps" in vars(parse("x*y + sin(x)^2"))  # no walk of the graph
+    assert "steps" not in vars(parse("a = x^2; a + y"))  # definitions: topo_order
+    assert "steps" not in vars(parse("-2*x"))  # a folded negation: topo_order
