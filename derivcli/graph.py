@@ -466,7 +466,9 @@ class Tape:
 
     __slots__ = ("steps", "where", "names", "_position", "code", "first", "second", "extra")
 
-    def __init__(self, steps: list[Node], roots: Iterable[Node] = ()) -> None:
+    def __init__(
+        self, steps: list[Node], roots: Iterable[Node] = (), *, by_index: bool = True
+    ) -> None:
         self.steps = steps
         #: the step numbers of the variables and of ``roots`` (the outputs):
         #: all that the sweeps look up; ``position`` (every node's step
@@ -479,11 +481,19 @@ class Tape:
         self.first = first = []
         self.second = second = []
         self.extra = extra = []
+        # steps whose indices follow one another (the nodes one parse made)
+        # are numbered by their index, without a dict of every node
+        low = steps[0].index if steps else 0
+        dense = by_index and bool(steps) and steps[-1].index - low == len(steps) - 1
         position: dict[Node, int] = {}
         codes = _CODES
         table = PRIMITIVES
         for i, node in enumerate(steps):  # one pass, children before parents
-            position[node] = i
+            if not dense:
+                position[node] = i
+            elif node.index - low != i:  # not in index order: number through the dict
+                self.__init__(steps, roots, by_index=False)
+                return
             op = node.op
             if op == "const":
                 code.append(CONST)
@@ -504,15 +514,20 @@ class Tape:
                 c = CALL
             code.append(c)
             if c == CALL:
-                first.append(position[args[0]] if args else -1)
-                second.append(position[args[1]] if len(args) > 1 else -1)
-                extra.append((node.prim, tuple(position[a] for a in args)))
+                at = tuple(a.index - low if dense else position[a] for a in args)
+                first.append(at[0] if at else -1)
+                second.append(at[1] if len(at) > 1 else -1)
+                extra.append((node.prim, at))
+            elif dense:
+                first.append(args[0].index - low)
+                second.append(args[1].index - low if c != NEG else -1)
+                extra.append(None)
             else:
                 first.append(position[args[0]])
                 second.append(position[args[1]] if c != NEG else -1)
                 extra.append(None)
         self.names = {node.name: i for node, i in where.items()}
-        where.update((root, position[root]) for root in roots)
+        where.update((root, root.index - low if dense else position[root]) for root in roots)
 
     def __len__(self) -> int:
         return len(self.code)

@@ -120,3 +120,29 @@ def test_the_parser_gives_the_steps_of_a_plain_text():
     assert "steps" in vars(parse("x*y + sin(x)^2"))  # no walk of the graph
     assert "steps" not in vars(parse("a = x^2; a + y"))  # definitions: topo_order
     assert "steps" not in vars(parse("-2*x"))  # a folded negation: topo_order
+
+
+# ---------------------------------------------------------------------------
+# the tape numbers the steps of a parse by their index, as the dict would
+
+
+def _tape_fields(tape) -> tuple:
+    return tape.code, tape.first, tape.second, tape.extra, tape.where, tape.names
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(EXPRESSIONS, min_size=1, max_size=3))
+def test_the_tape_by_index_is_the_tape_by_dict(outputs):
+    from derivcli import parse
+    from derivcli.graph import Tape
+    from derivcli.printing import postorder
+
+    program = parse(", ".join(outputs))
+    steps = program.steps
+    by_dict = Tape(steps, program.outputs, by_index=False)
+    assert _tape_fields(Tape(steps, program.outputs)) == _tape_fields(by_dict)
+    # a topological order that is not the index order (the same nodes)
+    reading = postorder(list(program.outputs))
+    assert sorted(reading, key=lambda n: n.index) == steps
+    expected = _tape_fields(Tape(reading, program.outputs, by_index=False))
+    assert _tape_fields(Tape(reading, program.outputs)) == expected
