@@ -16,6 +16,7 @@ from __future__ import annotations
 import itertools
 import math
 import weakref
+from _thread import get_ident
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
@@ -141,10 +142,11 @@ _set_op, _set_prim, _set_args, _set_value, _set_name, _set_index = (
 )
 
 
-#: while a parse records (:class:`Recording`): every node made, in creation
-#: order, and every node found already interned
+#: while a parse records (:class:`Recording`): every node its thread made,
+#: in creation order, and every node it found already interned
 _made: list[Node] | None = None
 _found: list[Node] | None = None
+_recorder = 0  # the thread that records (nodes other threads make are theirs)
 
 
 def _new(op: str, prim: Primitive | None, args: tuple, value: Any, name: Any) -> Node:
@@ -156,7 +158,7 @@ def _new(op: str, prim: Primitive | None, args: tuple, value: Any, name: Any) ->
     _set_value(node, value)
     _set_name(node, name)
     _set_index(node, next(_counter))
-    if _made is not None:
+    if _made is not None and get_ident() == _recorder:
         _made.append(node)
     return node
 
@@ -168,7 +170,7 @@ def const(value: float) -> Node:
     node = _lookup(key)
     if node is None:
         node = _intern(key, _new("const", None, (), value, None))
-    elif _found is not None:
+    elif _found is not None and get_ident() == _recorder:
         _found.append(node)
     return node
 
@@ -179,7 +181,7 @@ def var(name: str) -> Node:
     node = _lookup(key)
     if node is None:
         node = _intern(key, _new("var", None, (), None, name))
-    elif _found is not None:
+    elif _found is not None and get_ident() == _recorder:
         _found.append(node)
     return node
 
@@ -193,7 +195,7 @@ def make(prim: Primitive, args: tuple[Node, ...]) -> Node:
         node = _new(prim.name, prim, args, None, None)
         ref = _interned[key] = _Ref(node, _drop)
         ref.key = key
-    elif _found is not None:
+    elif _found is not None and get_ident() == _recorder:
         _found.append(node)
     return node
 
@@ -204,7 +206,8 @@ class Recording:
     interned; for :func:`steps_of`. Not re-entrant (the parser's use)."""
 
     def __enter__(self) -> tuple[list[Node], list[Node]]:
-        global _made, _found
+        global _made, _found, _recorder
+        _recorder = get_ident()
         _made, _found = [], []
         return _made, _found
 

@@ -146,3 +146,21 @@ def test_the_tape_by_index_is_the_tape_by_dict(outputs):
     assert sorted(reading, key=lambda n: n.index) == steps
     expected = _tape_fields(Tape(reading, program.outputs, by_index=False))
     assert _tape_fields(Tape(reading, program.outputs)) == expected
+
+
+def test_a_parse_records_the_nodes_of_its_own_thread_only():
+    import threading
+
+    from derivcli.graph import Recording, make, var
+    from derivcli.primitives import PRIMITIVES
+
+    theirs = []
+    with Recording() as (made, _found):
+        mine = make(PRIMITIVES["mul"], (var("p_"), var("q_")))
+        other = threading.Thread(
+            target=lambda: theirs.append(make(PRIMITIVES["add"], (var("p_"), var("r_"))))
+        )
+        other.start()
+        other.join()
+    assert mine in made
+    assert theirs[0] not in made and var("r_") not in made
