@@ -203,17 +203,33 @@ def make(prim: Primitive, args: tuple[Node, ...]) -> Node:
 class Recording:
     """``with Recording() as (made, found):`` the nodes made while the block
     runs (in creation order, so in topological order) and the nodes it found
-    interned; for :func:`steps_of`. Not re-entrant (the parser's use)."""
+    interned; for :func:`steps_of`. A recording started inside another one
+    (or by another thread meanwhile) takes over: the outer one is then
+    ``complete = False`` (it missed nodes) and must not be used."""
+
+    _active: Recording | None = None
 
     def __enter__(self) -> tuple[list[Node], list[Node]]:
         global _made, _found, _recorder
+        self.complete = True
+        self._outer = (Recording._active, _made, _found, _recorder)
+        if Recording._active is not None:
+            Recording._active.complete = False
+        Recording._active = self
         _recorder = get_ident()
         _made, _found = [], []
         return _made, _found
 
     def __exit__(self, *exc: object) -> None:
-        global _made, _found
-        _made = _found = None
+        global _made, _found, _recorder
+        if Recording._active is self:
+            Recording._active, _made, _found, _recorder = self._outer
+            return
+        # out of order (threads): neither recording is whole; all stop
+        if Recording._active is not None:
+            Recording._active.complete = False
+        self.complete = False
+        Recording._active, _made, _found, _recorder = None, None, None, 0
 
 
 def steps_of(outputs: tuple[Node, ...], made: list[Node], found: list[Node]) -> list[Node]:

@@ -1032,7 +1032,8 @@ def parse(text: str, lets: Sequence[tuple[str, str]] = ()) -> Graph:
             line = f", line {_where[0]}" if "\n" in definitions.strip() and _where[0] else ""
             raise type(exc)(f"{where}{line}: {exc.message}", exc.detail) from None
     scope.definitions_only = False
-    with Recording() as (made, found):
+    recording = Recording()
+    with recording as (made, found):
         outputs = _parse_text(text, scope)
     # without definitions every name the text uses as a variable is in an
     # output, and the text names them in the order the graph's left-first
@@ -1041,7 +1042,7 @@ def parse(text: str, lets: Sequence[tuple[str, str]] = ()) -> Graph:
     # order: no walk of the graph is needed (tests/test_speed_compute.py)
     plain = not scope.values and not scope.functions
     program = _program(text, outputs, tuple(scope.used) if plain else None)
-    if plain and not scope.folded:
+    if plain and not scope.folded and recording.complete:
         object.__setattr__(program, "steps", steps_of(program.outputs, made, found))
     # the names of defined values, for printing (``--format program``)
     object.__setattr__(program, "definitions", scope.value_names)

@@ -164,3 +164,32 @@ def test_a_parse_records_the_nodes_of_its_own_thread_only():
         other.join()
     assert mine in made
     assert theirs[0] not in made and var("r_") not in made
+
+
+def test_a_recording_inside_another_leaves_the_outer_one_incomplete():
+    from derivcli.graph import Recording, make, var
+    from derivcli.primitives import PRIMITIVES
+
+    outer = Recording()
+    with outer as (made, _found):
+        first = make(PRIMITIVES["mul"], (var("s_"), var("t_")))
+        inner = Recording()
+        with inner as (inner_made, _):
+            second = make(PRIMITIVES["add"], (var("s_"), var("t_")))
+        third = make(PRIMITIVES["sub"], (var("s_"), var("t_")))
+    assert inner.complete and inner_made == [second]
+    assert not outer.complete  # it missed the inner one's nodes
+    assert first in made and third in made and second not in made
+
+
+def test_recordings_ended_out_of_order_stop_recording():
+    from derivcli import graph
+    from derivcli.graph import Recording
+
+    first, second = Recording(), Recording()
+    first.__enter__()
+    second.__enter__()
+    first.__exit__(None, None, None)  # (another thread's recording ends first)
+    second.__exit__(None, None, None)
+    assert not first.complete and not second.complete
+    assert graph._made is None and graph._found is None and Recording._active is None
