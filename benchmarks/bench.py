@@ -58,16 +58,35 @@ def median_times(fn: Callable[[], object], repeat: int = 5) -> tuple[float, floa
     return statistics.median(walls), statistics.median(cpus)
 
 
-def alternating(commands: dict[str, tuple[list[str], str | None]], runs: int) -> dict[str, float]:
+def alternating(
+    commands: dict[str, tuple[list[str], str | None]],
+    runs: int,
+    order: tuple[str, ...] | None = None,
+    in_process: dict[str, Callable[[], object]] | None = None,
+) -> dict[str, float]:
     """Median wall time of each command (argv, stdin), run in turn ``runs``
     times after one warm-up run each (which also writes the bytecode); the
-    median CPU time (user + system) of each is under ``"cpu " + name``."""
-    times: dict[str, list[float]] = {name: [] for name in commands}
-    cpu: dict[str, list[float]] = {name: [] for name in commands}
+    median CPU time (user + system) of each is under ``"cpu " + name``.
+    ``order`` is one round, by name (a name may come more than once: a
+    quick command run twice per round of a slow one); by default each
+    command once, in the order given. ``in_process`` are functions run in
+    this process once per round too (a peer's in-process time, measured in
+    the same rounds as derivcli's commands)."""
+    in_process = in_process or {}
+    times: dict[str, list[float]] = {name: [] for name in (*commands, *in_process)}
+    cpu: dict[str, list[float]] = {name: [] for name in (*commands, *in_process)}
     for argv, stdin in commands.values():
         subprocess.run(argv, input=stdin, env=ENV, capture_output=True, text=True, check=True)
+    for fn in in_process.values():
+        fn()
     for _ in range(runs):
-        for name, (argv, stdin) in commands.items():
+        for name, fn in in_process.items():
+            start, own = time.perf_counter(), time.process_time()
+            fn()
+            times[name].append(time.perf_counter() - start)
+            cpu[name].append(time.process_time() - own)
+        for name in order or tuple(commands):
+            argv, stdin = commands[name]
             before = resource.getrusage(resource.RUSAGE_CHILDREN)
             start = time.perf_counter()
             subprocess.run(argv, input=stdin, env=ENV, capture_output=True, text=True, check=True)
@@ -165,31 +184,50 @@ def _torch_gradient(text: str, point: dict[str, float]) -> Callable[[], object]:
     return run
 
 
-def bench_rosenbrock(runs: int = 7) -> None:
+def bench_rosenbrock(runs: int = 15) -> None:
+    """The n=1000 and n=10,000 gradients through the CLI, the tiny formula
+    whose time is subtracted (start-up, reading, printing) and PyTorch's
+    in-process eval + backward of the n=1000 text, alternated in one loop:
+    ``runs`` rounds of PyTorch, tiny, n=1000, tiny, n=1000, n=10,000 (the
+    noise of a shared machine falls on all of them alike; ~2 s a round)."""
     import derivcli
     from derivcli.graph import var
 
-    print("Rosenbrock gradient (text on stdin, --format json)")
+    print("Rosenbrock gradient (text on stdin, --at @file, --format json)")
+    text, point = rosenbrock(1000)
+    peer = "PyTorch eager eval+backward"
+    in_process = {peer: _torch_gradient(text, point)} if _have("torch") else {}
     tiny = ([*DERIVCLI, "grad", "-", "--at", "x1=0.5,x2=0.5", "--format", "json"], "x1*x2")
+    commands = {"tiny": tiny}
+    files = []
+    for n in (1000, 10_000):
+        big, big_point = rosenbrock(n)
+        with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as f:
+            f.write(_at(big_point))
+        files.append(f.name)
+        commands[f"n={n}"] = (
+            [*DERIVCLI, "grad", "-", "--at", f"@{f.name}", "--format", "json"],
+            big,
+        )
+    try:
+        order = ("tiny", "n=1000", "tiny", "n=1000", "n=10000")
+        t = alternating(commands, runs, order, in_process)
+    finally:
+        for name in files:
+            os.unlink(name)
     walls = {}
     cpus = {}
+    print(f"  ({runs} alternating rounds; medians)")
     for n in (1000, 10_000):
-        text, point = rosenbrock(n)
-        with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as f:
-            f.write(_at(point))
-        cmd = [*DERIVCLI, "grad", "-", "--at", f"@{f.name}", "--format", "json"]
-        t = alternating({"big": (cmd, text), "tiny": tiny}, runs if n == 1000 else 3)
-        os.unlink(f.name)
-        walls[n] = t["big"] - t["tiny"]
-        cpus[n] = t["cpu big"] - t["cpu tiny"]
-        print(f"  n={n}: CLI wall {t['big'] * 1e3:.0f} ms - tiny formula {t['tiny'] * 1e3:.0f} ms "
+        walls[n] = t[f"n={n}"] - t["tiny"]
+        cpus[n] = t[f"cpu n={n}"] - t["cpu tiny"]
+        print(f"  n={n}: CLI wall {t[f'n={n}'] * 1e3:.0f} ms - tiny formula {t['tiny'] * 1e3:.0f} ms "
               f"= compute {walls[n] * 1e3:.0f} ms (CPU time: {cpus[n] * 1e3:.0f} ms)")  # fmt: skip
     growth = walls[10_000] / walls[1000]
     verdict = "met" if growth <= 11 else "NOT met"
     print(f"  n=10,000 / n=1000: {growth:.1f}x wall, {cpus[10_000] / cpus[1000]:.1f}x CPU time "
           f"(target <= 11x, linear: {verdict})")  # fmt: skip
 
-    text, point = rosenbrock(1000)
     graph = derivcli.parse(text)
     tape = graph.tape
     position = tape.position
@@ -200,26 +238,25 @@ def bench_rosenbrock(runs: int = 7) -> None:
         active = tape.active(position[var(k)] for k in point)
         return tape.backward(numbers, {root: 1.0}, tuple(point), active)
 
-    t_sweeps, cpu_sweeps = median_times(sweeps, runs)
-    t_parse = median_time(lambda: derivcli.parse(text), runs)
-    t_grad = median_time(lambda: derivcli.grad(text, point), runs)
+    t_sweeps, cpu_sweeps = median_times(sweeps, 7)
+    t_parse = median_time(lambda: derivcli.parse(text), 7)
+    t_grad = median_time(lambda: derivcli.grad(text, point), 7)
     print(f"  n=1000 in-process: parse {t_parse * 1e3:.1f} ms, grad (parse + compute) "
           f"{t_grad * 1e3:.1f} ms, the tape's sweeps (evaluate + backward) {t_sweeps * 1e3:.2f} ms")  # fmt: skip
-    if _have("torch"):
-        torch_run = _torch_gradient(text, point)
-        t_torch, cpu_torch = median_times(torch_run, runs)
-        peer = "PyTorch eager eval+backward"
-        ratio_line("n=1000 compute (CLI), wall", walls[1000], t_torch, peer, 1.0)
-        ratio_line("n=1000 compute (CLI), CPU time", cpus[1000], cpu_torch, peer, 1.0)
-        ratio_line("n=1000 sweeps, wall", t_sweeps, t_torch, peer, 0.2)
-        ratio_line("n=1000 sweeps, CPU time", cpu_sweeps, cpu_torch, peer, 0.2)
-        big, big_point = rosenbrock(10_000)
-        try:
-            _torch_gradient(big, big_point)()
-            print("  n=10,000: PyTorch eager ran")
-        except RecursionError:
-            print("  n=10,000: PyTorch's compile of the text fails (RecursionError); "
-                  f"derivcli's compute: {walls[10_000] * 1e3:.0f} ms")  # fmt: skip
+    if not in_process:
+        return
+    t_torch, cpu_torch = t[peer], t["cpu " + peer]
+    ratio_line("n=1000 compute (CLI), wall", walls[1000], t_torch, peer, 1.0)
+    ratio_line("n=1000 compute (CLI), CPU time", cpus[1000], cpu_torch, peer, 1.0)
+    ratio_line("n=1000 sweeps, wall", t_sweeps, t_torch, peer, 0.2)
+    ratio_line("n=1000 sweeps, CPU time", cpu_sweeps, cpu_torch, peer, 0.2)
+    big, big_point = rosenbrock(10_000)
+    try:
+        _torch_gradient(big, big_point)()
+        print("  n=10,000: PyTorch eager ran")
+    except RecursionError:
+        print("  n=10,000: PyTorch's compile of the text fails (RecursionError); "
+              f"derivcli's compute: {walls[10_000] * 1e3:.0f} ms")  # fmt: skip
 
 
 def bench_hessian(runs: int = 5) -> None:

@@ -16,8 +16,10 @@ from __future__ import annotations
 import itertools
 import math
 import weakref
+from _thread import get_ident
 from collections.abc import Iterable, Mapping
-from functools import cached_property, partial
+from functools import cached_property
+from operator import attrgetter
 from typing import Any
 
 from .errors import DomainError, MissingValue
@@ -35,14 +37,26 @@ from .printing import to_infix, to_latex  # noqa: F401 - re-exported: printing.p
 from .records import Record
 
 _counter = itertools.count()
+
+
+class _Ref(weakref.ref):
+    """The weak reference to an interned node, holding its key: one object
+    per node, whose callback is the one function :func:`_drop` (a
+    ``functools.partial`` per node cost two more objects, and their
+    allocation and freeing)."""
+
+    __slots__ = ("key",)
+
+
 #: the interning table: key -> weak reference to the node. A plain dict with
 #: weak references whose callback drops the entry (what WeakValueDictionary
 #: does, without its Python-level get: node creation is most of a parse)
-_interned: dict[tuple, weakref.ref] = {}
+_interned: dict[tuple, _Ref] = {}
 
 
-def _drop(key: tuple, ref: weakref.ref) -> None:
+def _drop(ref: _Ref) -> None:
     """The entry of a node that died (unless the key was made anew since)."""
+    key = ref.key
     if _interned.get(key) is ref:
         del _interned[key]
 
@@ -53,7 +67,8 @@ def _lookup(key: tuple) -> Node | None:
 
 
 def _intern(key: tuple, node: Node) -> Node:
-    _interned[key] = weakref.ref(node, partial(_drop, key))
+    ref = _interned[key] = _Ref(node, _drop)
+    ref.key = key
     return node
 
 
@@ -127,6 +142,13 @@ _set_op, _set_prim, _set_args, _set_value, _set_name, _set_index = (
 )
 
 
+#: while a parse records (:class:`Recording`): every node its thread made,
+#: in creation order, and every node it found already interned
+_made: list[Node] | None = None
+_found: list[Node] | None = None
+_recorder = 0  # the thread that records (nodes other threads make are theirs)
+
+
 def _new(op: str, prim: Primitive | None, args: tuple, value: Any, name: Any) -> Node:
     # the slots' own descriptors: Node.__setattr__ refuses every assignment
     node = object.__new__(Node)
@@ -136,6 +158,8 @@ def _new(op: str, prim: Primitive | None, args: tuple, value: Any, name: Any) ->
     _set_value(node, value)
     _set_name(node, name)
     _set_index(node, next(_counter))
+    if _made is not None and get_ident() == _recorder:
+        _made.append(node)
     return node
 
 
@@ -146,6 +170,8 @@ def const(value: float) -> Node:
     node = _lookup(key)
     if node is None:
         node = _intern(key, _new("const", None, (), value, None))
+    elif _found is not None and get_ident() == _recorder:
+        _found.append(node)
     return node
 
 
@@ -155,6 +181,8 @@ def var(name: str) -> Node:
     node = _lookup(key)
     if node is None:
         node = _intern(key, _new("var", None, (), None, name))
+    elif _found is not None and get_ident() == _recorder:
+        _found.append(node)
     return node
 
 
@@ -165,8 +193,55 @@ def make(prim: Primitive, args: tuple[Node, ...]) -> Node:
     node = None if ref is None else ref()
     if node is None:
         node = _new(prim.name, prim, args, None, None)
-        _interned[key] = weakref.ref(node, partial(_drop, key))
+        ref = _interned[key] = _Ref(node, _drop)
+        ref.key = key
+    elif _found is not None and get_ident() == _recorder:
+        _found.append(node)
     return node
+
+
+class Recording:
+    """``with Recording() as (made, found):`` the nodes made while the block
+    runs (in creation order, so in topological order) and the nodes it found
+    interned; for :func:`steps_of`. A recording started inside another one
+    (or by another thread meanwhile) takes over: the outer one is then
+    ``complete = False`` (it missed nodes) and must not be used."""
+
+    _active: Recording | None = None
+
+    def __enter__(self) -> tuple[list[Node], list[Node]]:
+        global _made, _found, _recorder
+        self.complete = True
+        self._outer = (Recording._active, _made, _found, _recorder)
+        if Recording._active is not None:
+            Recording._active.complete = False
+        Recording._active = self
+        _recorder = get_ident()
+        _made, _found = [], []
+        return _made, _found
+
+    def __exit__(self, *exc: object) -> None:
+        global _made, _found, _recorder
+        if Recording._active is self:
+            Recording._active, _made, _found, _recorder = self._outer
+            return
+        # out of order (threads): neither recording is whole; all stop
+        if Recording._active is not None:
+            Recording._active.complete = False
+        self.complete = False
+        Recording._active, _made, _found, _recorder = None, None, None, 0
+
+
+def steps_of(outputs: tuple[Node, ...], made: list[Node], found: list[Node]) -> list[Node]:
+    """``topo_order(outputs)`` for the outputs of a parse whose every node
+    made is in an output (no definitions, no folded constant): the nodes
+    found interned that are older than the parse, with what they reach, in
+    index order, then the nodes made, which are in index order already."""
+    if not made:
+        return topo_order(outputs)
+    first = made[0].index
+    old = [node for node in found if node.index < first]
+    return topo_order(old) + made if old else made
 
 
 _FOLDABLE = frozenset({"add", "sub", "mul", "div", "neg", "pow"})
@@ -258,7 +333,10 @@ def topo_order(roots: Node | Iterable[Node]) -> list[Node]:
             continue
         seen.add(node)
         stack.extend(node.args)
-    return sorted(seen, key=lambda n: n.index)
+    return sorted(seen, key=_INDEX)
+
+
+_INDEX = attrgetter("index")
 
 
 def variables_of(root: Node) -> list[str]:
@@ -405,43 +483,70 @@ class Tape:
     the error or the 0·∞ bookkeeping.
     """
 
-    __slots__ = ("steps", "where", "_position", "code", "first", "second", "extra")
+    __slots__ = ("steps", "where", "names", "_position", "code", "first", "second", "extra")
 
-    def __init__(self, steps: list[Node], roots: Iterable[Node] = ()) -> None:
+    def __init__(
+        self, steps: list[Node], roots: Iterable[Node] = (), *, by_index: bool = True
+    ) -> None:
         self.steps = steps
-        position = {node: i for i, node in enumerate(steps)}
         #: the step numbers of the variables and of ``roots`` (the outputs):
         #: all that the sweeps look up; ``position`` (every node's step
         #: number) is built again only if asked for, to save its memory
-        self.where = {node: i for node, i in position.items() if node.op == "var"}
-        self.where.update((root, position[root]) for root in roots)
+        self.where = where = {}
+        #: the step number of each variable, by name
+        self.names: dict[str, int] = {}
         self._position: dict[Node, int] | None = None
         self.code = code = []
         self.first = first = []
         self.second = second = []
-        self.extra: list[Any] = []
-        for node in steps:
+        self.extra = extra = []
+        # steps whose indices follow one another (the nodes one parse made)
+        # are numbered by their index, without a dict of every node
+        low = steps[0].index if steps else 0
+        dense = by_index and bool(steps) and steps[-1].index - low == len(steps) - 1
+        position: dict[Node, int] = {}
+        codes = _CODES
+        table = PRIMITIVES
+        for i, node in enumerate(steps):  # one pass, children before parents
+            if not dense:
+                position[node] = i
+            elif node.index - low != i:  # not in index order: number through the dict
+                self.__init__(steps, roots, by_index=False)
+                return
             op = node.op
-            args = node.args
             if op == "const":
                 code.append(CONST)
-                self.extra.append(node.value)
+                extra.append(node.value)
                 first.append(-1)
                 second.append(-1)
                 continue
             if op == "var":
+                where[node] = i
                 code.append(VAR)
-                self.extra.append(node.name)
+                extra.append(node.name)
                 first.append(-1)
                 second.append(-1)
                 continue
-            c = _CODES.get(op, CALL) if node.prim is PRIMITIVES.get(op) else CALL
+            args = node.args
+            c = codes.get(op, CALL) if node.prim is table.get(op) else CALL
             if c != CALL and len(args) != (1 if c == NEG else 2):
                 c = CALL
             code.append(c)
-            first.append(position[args[0]] if args else -1)
-            second.append(position[args[1]] if len(args) > 1 else -1)
-            self.extra.append((node.prim, tuple(position[a] for a in args)) if c == CALL else None)
+            if c == CALL:
+                at = tuple(a.index - low if dense else position[a] for a in args)
+                first.append(at[0] if at else -1)
+                second.append(at[1] if len(at) > 1 else -1)
+                extra.append((node.prim, at))
+            elif dense:
+                first.append(args[0].index - low)
+                second.append(args[1].index - low if c != NEG else -1)
+                extra.append(None)
+            else:
+                first.append(position[args[0]])
+                second.append(position[args[1]] if c != NEG else -1)
+                extra.append(None)
+        self.names = {node.name: i for node, i in where.items()}
+        where.update((root, root.index - low if dense else position[root]) for root in roots)
 
     def __len__(self) -> int:
         return len(self.code)
@@ -573,7 +678,8 @@ class Tape:
         step the seeds reach."""
         code, first, second, extra = self.code, self.first, self.second, self.extra
         x_bar: list[Any] = [None] * len(code)
-        carry: dict[int, float] = {}
+        #: what the sums into each adjoint rounded off (None: nothing yet)
+        carry: list[Any] = [None] * len(code)
         mixed = bytearray(len(code))
         for i, s in seeds.items():
             if active[i]:
@@ -585,13 +691,15 @@ class Tape:
             c = code[i]
             if c == CONST or c == VAR:
                 continue
-            if i in carry:
-                adjoint = adjoint + carry[i]
+            rounded = carry[i]
+            if rounded is not None:
+                adjoint = adjoint + rounded
             m = mixed[i]
             if adjoint == 0 and not m:  # a zero adjoint contributes nothing
                 continue
             a = first[i]
             b = second[i]
+            # the local partials, as floats (the tape's values are floats)
             if c == MUL:
                 pairs = ((a, values[b]), (b, values[a]))
             elif c == ADD:
@@ -614,12 +722,9 @@ class Tape:
             else:
                 prim, args = extra[i]
                 partials = prim.partials(*[values[j] for j in args], values[i])
-                pairs = zip(args, partials, strict=False)
+                pairs = [(j, float(p)) for j, p in zip(args, partials, strict=False) if active[j]]
             for j, p in pairs:
-                if not active[j]:
-                    continue
-                p = float(p)
-                if p == 0:
+                if not active[j] or p == 0:
                     continue
                 if p - p != 0:
                     return None  # an infinite or NaN partial: the general sweep
@@ -635,18 +740,21 @@ class Tape:
                 total = previous + contribution
                 if total - total == 0:  # finite: keep what the sum rounded off
                     if abs(previous) >= abs(contribution):
-                        carry[j] = carry.get(j, 0.0) + ((previous - total) + contribution)
+                        lost = (previous - total) + contribution
                     else:
-                        carry[j] = carry.get(j, 0.0) + ((contribution - total) + previous)
+                        lost = (contribution - total) + previous
+                    rounded = carry[j]
+                    carry[j] = lost + 0.0 if rounded is None else rounded + lost
                 x_bar[j] = total
         out = []
-        where = self.where
+        names = self.names
         for name in wrt:
-            j = where.get(_lookup(("var", name)), -1)
+            j = names.get(name, -1)
             if j < 0 or x_bar[j] is None:
                 out.append(0.0)
             else:
-                out.append(x_bar[j] + carry[j] if j in carry else x_bar[j])
+                rounded = carry[j]
+                out.append(x_bar[j] if rounded is None else x_bar[j] + rounded)
         return out
 
 
@@ -686,14 +794,19 @@ class Program(Record, frozen=True):
     source: str
 
     @classmethod
-    def of(cls, roots, source: str, names=None) -> Program:
-        """The program of ``roots`` (a node or nodes) with default names."""
+    def of(cls, roots, source: str, names=None, variables=None) -> Program:
+        """The program of ``roots`` (a node or nodes) with default names.
+        ``variables``, when the caller knows them (the parser, for a text
+        without definitions), are the names :func:`variables_of` would give
+        in that order; by default they are found by walking the graph."""
         roots = (roots,) if isinstance(roots, Node) else tuple(roots)
         if names is None:
             names = default_names(len(roots))
-        variables: dict[str, None] = {}
-        for root in roots:
-            variables.update(dict.fromkeys(variables_of(root)))
+        if variables is None:
+            found: dict[str, None] = {}
+            for root in roots:
+                found.update(dict.fromkeys(variables_of(root)))
+            variables = found
         return cls(roots, tuple(names), tuple(variables), source)
 
     @property

@@ -12,7 +12,7 @@ from operator import itemgetter
 from typing import TYPE_CHECKING
 
 from .errors import ParseError, UnknownFunction, UsageError
-from .graph import Graph, Node, Program, const, make, var
+from .graph import Graph, Node, Program, Recording, const, make, steps_of, var
 from .primitives import CONSTANTS, FUNCTIONS, PRIMITIVES, ArityError, call
 
 if TYPE_CHECKING:
@@ -121,6 +121,7 @@ class _Scope:
         self.defining = None  # the token of the name being defined
         self.definitions_only = False  # a --let: definitions and no output
         self.numbers: dict[str, Node] = {}  # each number's node, by its text
+        self.folded = False  # a negation folded a constant
         self.sizes: dict[str, int] = {}  # the nodes of each function's body
         self.expanded = 0  # nodes copied by the calls of defined functions so far
 
@@ -363,6 +364,7 @@ def _pow(base: Node, exponent) -> Node:
 
 def _neg(operand: Node) -> Node:
     if operand.op == "const":  # -2 is the number -2 (negation is exact)
+        _scope[0].folded = True  # 2 may be in no output
         return const(-operand.value)
     return make(_primitive("neg"), (operand,))
 
@@ -511,18 +513,37 @@ def _speed_up(parser, lark) -> None:
             actions[token] = (action, reduction)
     callbacks.update((k, v) for k, v in lalr.callbacks.items() if isinstance(k, str))
     lalr.callbacks = callbacks
+    states = lalr.parse_table.states
+    for reduction, callback in callbacks.items():
+        if not isinstance(reduction, str):
+            reduction.callback = callback
+            # the state after the reduction, by the state under its children
+            name = reduction.name
+            reduction.goto = {
+                s: actions[name][1] for s, actions in states.items() if name in actions
+            }
+            # a rule of one child that passes it up (?sum: product): the
+            # value stack stays as it is, only the state changes
+            reduction.unit = reduction.size == 1 and callback is _FIRST
+    if type(lalr) is lark._Parser and not lalr.debug:
+        lalr.__class__ = _fast_parser_class(lark)
 
 
 class _Reduction:
     """A rule of the parse table as the LALR loop sees it (its length and
     the name of its left side), compared and hashed by identity."""
 
-    __slots__ = ("rule", "expansion", "origin")
+    __slots__ = ("rule", "expansion", "origin", "size", "name", "callback", "unit", "goto")
 
     def __init__(self, rule) -> None:
         self.rule = rule
         self.expansion = rule.expansion
         self.origin = rule.origin
+        self.size = len(rule.expansion)
+        self.name = rule.origin.name
+        self.callback = None
+        self.unit = False
+        self.goto: dict = {}
 
     def __repr__(self) -> str:
         return repr(self.rule)
@@ -552,7 +573,9 @@ def _fast_callback(rule):
     if not kept:
         return None
     if rule.options.expand1 and not rule.alias:  # ?rule: one child is passed up
-        return itemgetter(kept[0]) if len(kept) == 1 else None
+        if len(kept) != 1:
+            return None
+        return _FIRST if kept[0] == 0 else itemgetter(kept[0])
     name = rule.alias or rule.origin.name
     first, last = kept[0], kept[-1]
     if name in ("add", "sub", "mul", "div") and len(kept) == 2:
@@ -580,6 +603,80 @@ def _fast_callback(rule):
 
         return number
     return None
+
+
+_FIRST = itemgetter(0)
+
+
+def _fast_parser_class(lark):
+    """Lark's LALR loop (``_Parser.parse_from_state`` and
+    ``ParserState.feed_token``) in one function: the same parse table, the
+    same shifts and reductions in the same order and the same callbacks,
+    with the per-token call, the per-reduction slice of a one-child rule
+    that passes its child up, and the attribute lookups taken out of the
+    loop. A token the table has no action for goes to Lark's own
+    ``feed_token``, which raises its error (with the interactive parser the
+    messages use), and so does the end of the input."""
+    cls = _FAST_PARSERS.get(lark._Parser)
+    if cls is not None:
+        return cls
+    base = lark._Parser
+    shift = lark.Shift
+    unexpected = lark.UnexpectedInput
+
+    class FastParser(base):
+        def parse_from_state(self, state, last_token=None):
+            conf = state.parse_conf
+            if last_token is not None or any(isinstance(k, str) for k in conf.callbacks):
+                return base.parse_from_state(self, state, last_token)
+            states = conf.states
+            state_stack = state.state_stack
+            value_stack = state.value_stack
+            push_state = state_stack.append
+            push_value = value_stack.append
+            token = None
+            try:
+                for token in state.lexer.lex(state):
+                    kind = token.type
+                    top = state_stack[-1]
+                    while True:
+                        try:
+                            action, rule = states[top][kind]
+                        except KeyError:
+                            state.feed_token(token)  # raises Lark's UnexpectedToken
+                            raise
+                        if action is shift:
+                            push_state(rule)
+                            push_value(token)
+                            break
+                        if rule.unit:  # the child is the value: only the state changes
+                            top = state_stack[-1] = rule.goto[state_stack[-2]]
+                            continue
+                        size = rule.size
+                        if size:
+                            s = value_stack[-size:]
+                            del state_stack[-size:]
+                            del value_stack[-size:]
+                        else:
+                            s = []
+                        value = rule.callback(s)
+                        top = rule.goto[state_stack[-1]]
+                        push_state(top)
+                        push_value(value)
+                if token is None:
+                    end = lark.Token("$END", "", 0, 1, 1)
+                else:
+                    end = lark.Token.new_borrow_pos("$END", "", token)
+                return state.feed_token(end, True)
+            except unexpected as e:
+                e.interactive_parser = lark.InteractiveParser(self, state, state.lexer)
+                raise
+
+    _FAST_PARSERS[base] = FastParser
+    return FastParser
+
+
+_FAST_PARSERS: dict = {}
 
 
 def _fast_lexer_class(lark):
@@ -951,8 +1048,18 @@ def parse(text: str, lets: Sequence[tuple[str, str]] = ()) -> Graph:
             line = f", line {_where[0]}" if "\n" in definitions.strip() and _where[0] else ""
             raise type(exc)(f"{where}{line}: {exc.message}", exc.detail) from None
     scope.definitions_only = False
-    outputs = _parse_text(text, scope)
-    program = _program(text, outputs)
+    recording = Recording()
+    with recording as (made, found):
+        outputs = _parse_text(text, scope)
+    # without definitions every name the text uses as a variable is in an
+    # output, and the text names them in the order the graph's left-first
+    # walk meets them; every node made is in an output too, unless a
+    # negation folded a constant (-2), and the nodes are made in index
+    # order: no walk of the graph is needed (tests/test_speed_compute.py)
+    plain = not scope.values and not scope.functions
+    program = _program(text, outputs, tuple(scope.used) if plain else None)
+    if plain and not scope.folded and recording.complete:
+        object.__setattr__(program, "steps", steps_of(program.outputs, made, found))
     # the names of defined values, for printing (``--format program``)
     object.__setattr__(program, "definitions", scope.value_names)
     object.__setattr__(program, "defined_names", (*scope.values, *scope.functions))
@@ -990,7 +1097,7 @@ def check_not_defined(graph, names, flag: str) -> None:
             )
 
 
-def _program(text: str, outputs: list) -> Program:
+def _program(text: str, outputs: list, variables: tuple[str, ...] | None = None) -> Program:
     """The parsed outputs as a program: unnamed ones are f1..fm by position,
     and a name is given once."""
     names: list[str] = []
@@ -1002,7 +1109,7 @@ def _program(text: str, outputs: list) -> Program:
                 f"the output name {name} is given twice; give each output its own name", detail
             )
         names.append(name)
-    return Program.of([node for _token, node in outputs], text, names)
+    return Program.of([node for _token, node in outputs], text, names, variables)
 
 
 def parse_constant(text: str, what: str) -> float:

@@ -40,6 +40,9 @@ def _split(text: str) -> list[str]:
     lines = [line.split("#", 1)[0] for line in text.splitlines()]
     pieces: list[str] = []
     for line in lines:
+        if "(" not in line and ")" not in line:  # every comma separates (a big file)
+            pieces.extend(line.split(","))
+            continue
         depth, start = 0, 0
         for i, ch in enumerate(line):
             if ch == "(":

@@ -231,3 +231,71 @@ def test_the_grammar_has_no_terminal_that_lark_s_unless_would_split():
     assert callbacks == {} and terminals == reference.terminals
     assert [m.pattern for m in fast.scanner._mres] == [m.pattern for m in reference.scanner._mres]
     assert fast.callback == reference.callback == {}
+
+
+def test_the_lalr_loop_hook_is_in_place():
+    lalr = parser._parser().parser.parser.parser
+    assert type(lalr) is not parser._generated()._Parser
+    assert isinstance(lalr, parser._generated()._Parser)
+    units = {r.name for r in lalr.callbacks if not isinstance(r, str) and r.unit}
+    assert {"sum", "product", "unary", "root"} <= units  # the one-child rules of ?rule
+
+
+#: pieces of texts that parse, and of texts that do not
+PIECES = [
+    "x", "y1", "2", ".5e-3", "pi", "\u03c0", "sin(", "max(", "f(", "(", ")", ",", ";",
+    "\n", " ", "+", "-", "*", "/", "^", "**", "\u00b2", "\u221a", "=", ":", "u:", "#c\n",
+    "r = ", "f(t) = t^2;", "g(s, t) = s*t\n",
+]  # fmt: skip
+
+
+@functools.lru_cache(maxsize=1)
+def _lark_loop_parser():
+    """The generated parser without derivcli's hooks (Lark's LALR loop), made once."""
+    return _reference_parser()
+
+
+def _young_parse(make_parser, text: str):
+    """``_parse_with`` for many small texts: the collector is paused during
+    the parse and then only the young generation is collected (what the
+    parse left in cycles is there), not the whole heap every time."""
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        with pytest.MonkeyPatch.context() as m:
+            return _parse_with_no_collect(m, make_parser, text)
+    finally:
+        gc.collect(0)
+        if paused:
+            gc.enable()
+
+
+def _parse_with_no_collect(monkeypatch, make_parser, text: str):
+    made = make_parser()
+    monkeypatch.setattr(parser, "_parser", lambda: made)
+    try:
+        program = parser.parse(text)
+    except ParseError as exc:
+        return ("error", exc.message, exc.detail)
+    return _shape(program), program.names
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.sampled_from(PIECES), max_size=30))
+def test_the_lalr_loop_builds_lark_s_graph_or_raises_lark_s_error(pieces):
+    """The loop written for speed against Lark's own (``feed_token`` per
+    token): the same nodes in the same order, or the same error message
+    (which names what the parser would accept there)."""
+    text = "".join(pieces)
+    fast = _young_parse(parser._parser, text)
+    assert fast == _young_parse(_lark_loop_parser, text)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 60), st.integers(0, 60), st.sampled_from(["-", "+", "\u221a", ""]))
+def test_the_lalr_loop_on_deep_nesting(opened, closed, unary):
+    """Brackets and unary operators nested deeper than the tests above (the
+    end of the input reduces every level at once), balanced or not."""
+    text = (unary + "(") * opened + "x" + ")" * closed + "^2" * (opened % 3)
+    fast = _young_parse(parser._parser, text)
+    assert fast == _young_parse(_lark_loop_parser, text)

@@ -735,11 +735,7 @@ def nonfinite_warnings(
             warnings.append(
                 f"{text} (the derivative may not exist there; finite differences cannot tell)"
             )
-    where = ""
-    if point:
-        from ..numbers import text_number
-
-        where = ", ".join(f"{n} = {text_number(v)}" for n, v in point.items())
+    where = None  # the point as text, written once an entry needs it
     for name, v in bad.items():
         subject = f"{what.format(name)} is {_word(v)} at this point"
         if name in causes:
@@ -749,6 +745,10 @@ def nonfinite_warnings(
         elif d.overflow:
             warnings.append(f"{subject}: " + "; ".join(d.overflow))
         elif chain_rule and v == v:
+            if where is None:
+                from ..numbers import text_number
+
+                where = ", ".join(f"{n} = {text_number(x)}" for n, x in (point or {}).items())
             at = f" at {where}" if where else ""
             warnings.append(f"{what.format(name)} overflows{at} (it is {_word(v)} in float64)")
         elif chain_rule:

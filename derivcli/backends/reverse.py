@@ -40,8 +40,8 @@ def gradient(graph: Graph, point: dict, wrt: tuple[str, ...], **options) -> Grad
     if numbers is None:
         values = evaluate_all(order, point)  # strict: domain errors name the node
     else:
-        at = [tape.index(v) for v in map(var, wrt)]
-        active = tape.active(i for i in at if i is not None)
+        names = tape.names
+        active = tape.active(names[name] for name in wrt if name in names)
         grads = tape.backward(numbers, {tape.index(graph.root): 1.0}, wrt, active)
         if grads is not None and tape.clean(numbers, active):
             diagnosis = Diagnosis()  # nothing infinite, nothing overflows
