@@ -33,7 +33,37 @@ def _fail(message: str, detail: str = "", code: int = EXIT_USAGE) -> None:
     sys.exit(code)
 
 
-class _Group(click.Group):
+def _show_help(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if value and not ctx.resilient_parsing:
+        click.echo(ctx.get_help(), color=ctx.color)
+        ctx.exit()
+
+
+class _HelpOption:
+    """``-h/--help`` as click makes it, with its text given: click looks its
+    default text up in translation catalogs when it makes the option, which
+    imports ``locale`` and searches for catalog files at every start (about
+    1.5 ms); derivcli's texts are English, as click's own default."""
+
+    _derivcli_help: click.Option | None = None
+
+    def get_help_option(self, ctx: click.Context) -> click.Option | None:
+        if self._derivcli_help is None:
+            names = self.get_help_option_names(ctx)  # type: ignore[attr-defined]
+            if not names or not self.add_help_option:  # type: ignore[attr-defined]
+                return None
+            self._derivcli_help = click.Option(
+                names,
+                is_flag=True,
+                expose_value=False,
+                is_eager=True,
+                callback=_show_help,
+                help="Show this message and exit.",
+            )
+        return self._derivcli_help
+
+
+class _Group(_HelpOption, click.Group):
     """Turns every ``DerivError`` into ``Error: ...`` on stderr and its exit
     code; any other exception is a bug, reported in one line (the traceback
     only with ``DERIVCLI_DEBUG=1``)."""
@@ -185,7 +215,7 @@ def _show_version(ctx: click.Context, _param: click.Parameter, value: bool) -> N
         ctx.exit()
 
 
-class _Command(click.Command):
+class _Command(_HelpOption, click.Command):
     """Every command: the short option names of ``SHORT_NAMES``, ``-V``, an
     epilog that points at ``derivcli functions``, and an EXPRESSION that may
     start with '-'."""
@@ -223,14 +253,13 @@ class _Command(click.Command):
 
 
 @click.group(cls=_Group, context_settings=CONTEXT)
-@click.version_option(
-    __version__,
+@click.option(  # (click.version_option looks its texts up in translation catalogs)
     "-V",
     "--version",
-    prog_name="derivcli",
-    # click's own English texts, given here so that click does not look them
-    # up in its (absent) translation catalogs at every start
-    message="%(prog)s, version %(version)s",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_show_version,
     help="Show the version and exit.",
 )
 def cli() -> None:

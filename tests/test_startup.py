@@ -36,6 +36,7 @@ def _loaded(argv: list[str], setup: str = "") -> set[str]:
 #: what the json form of grad must not import (each was measured at start-up)
 NOT_FOR_JSON = [
     "logging",  # Lark's logger, replaced in the generated module
+    "locale",  # click's translation look-ups, for texts derivcli gives
     "string",  # string.Template compiles a pattern at import
     "pkgutil",  # the modes' registry no longer scans the package
     "numpy",  # only for --points and arrays
@@ -62,6 +63,7 @@ def test_grad_json_imports_only_what_it_uses():
 def test_a_table_does_not_load_rich_s_emoji_codes():
     loaded = _loaded(GRAD)
     assert "rich.table" in loaded and "rich._emoji_codes" not in loaded
+    assert "json" not in loaded and "locale" not in loaded
 
 
 def test_start_up_creates_no_dataclass():
