@@ -168,6 +168,52 @@ def bench_startup(runs: int = RUNS) -> None:
     )
 
 
+def _instructions(argv: list[str]) -> float | None:
+    """Instructions executed by ``argv`` (valgrind's callgrind), or None
+    without valgrind: a count that the machine's load does not change."""
+    import re
+    import shutil
+
+    if shutil.which("valgrind") is None:
+        return None
+    with tempfile.TemporaryDirectory() as tmp:
+        out = subprocess.run(
+            ["valgrind", "--tool=callgrind", f"--callgrind-out-file={tmp}/out", *argv],
+            env=ENV, capture_output=True, text=True, check=True,
+        )  # fmt: skip
+    match = re.search(r"refs:\s*([\d,]+)", out.stderr)
+    return int(match.group(1).replace(",", "")) if match else None
+
+
+def bench_instructions() -> None:
+    """Start-up as instructions executed (valgrind's callgrind): the same
+    ratios as ``startup``, without the machine's noise (they say nothing of
+    waiting for the disk or of the cache, which wall time includes)."""
+    py = [sys.executable, "-c"]
+    grad = [*DERIVCLI, "grad", SEED, "--at", "x=3,y=4"]
+    commands = {
+        "json": [*grad, "--format", "json"],
+        "click+lark": [*py, "import click, lark"],
+        "table": grad,
+        "click+lark+rich": [*py, "import click, lark, rich.console, rich.table"],
+    }
+    for argv in commands.values():  # the bytecode, written once
+        subprocess.run(argv, env=ENV, capture_output=True, text=True, check=True)
+    counts = {name: _instructions(argv) for name, argv in commands.items()}
+    if None in counts.values():
+        print("start-up in instructions: valgrind is not installed (skipped)")
+        return
+    print("start-up in instructions executed (valgrind --tool=callgrind; one run each)")
+    for ours, peer, name, target in (
+        ("json", "click+lark", "import click, lark", 0.9),
+        ("table", "click+lark+rich", "import click, lark, rich", 1.0),
+    ):
+        ratio = counts[ours] / counts[peer]
+        verdict = "met" if ratio <= target else "NOT met"
+        print(f"  grad {ours}: {counts[ours] / 1e6:.1f}M vs {name} {counts[peer] / 1e6:.1f}M "
+              f"= {ratio:.2f}x (target <= {target}x: {verdict})")  # fmt: skip
+
+
 def _torch_gradient(text: str, point: dict[str, float]) -> Callable[[], object]:
     import torch
 
@@ -444,6 +490,7 @@ def bench_modes() -> None:
 
 BENCHES = {
     "startup": bench_startup,
+    "instructions": bench_instructions,
     "rosenbrock": bench_rosenbrock,
     "hessian": bench_hessian,
     "memory": bench_memory,

@@ -1,5 +1,8 @@
-"""The command line: click commands that wire the parser, the modes and the
-renderers together. Only this module knows about exit codes:
+"""The command line: the click group, and the options and helpers that the
+commands (``derivcli/commands/``, one module each, imported when asked
+for) share to wire the parser, the modes and the renderers together. Only
+this module (and the commands, through its ``EXIT_*`` names) knows about
+exit codes:
 
   0  success
   1  the mathematics failed at the point (domain error), or a mode is
@@ -23,7 +26,7 @@ from .backends import DEFAULT_MODE, MODE_OPTIONS, MODES
 from .errors import DerivError, UsageError
 from .render import COMPARE_FORMATS, FORMATS
 
-EXIT_OK, EXIT_MATH, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_MATH, EXIT_USAGE, EXIT_DISAGREE = 0, 1, 2, 4
 
 
 def _fail(message: str, detail: str = "", code: int = EXIT_USAGE) -> None:
@@ -68,19 +71,33 @@ class _Group(_HelpOption, click.Group):
     code; any other exception is a bug, reported in one line (the traceback
     only with ``DERIVCLI_DEBUG=1``)."""
 
-    #: the commands that ``derivcli/commands.py`` defines: built when one of
-    #: them is asked for, so the others start without them
-    LAZY = ("compare", "diff", "functions", "graph", "plot", "taylor", "trace")
+    #: every command: ``derivcli/commands/<name>.py`` defines it, imported
+    #: when the command is asked for (the others are never built)
+    NAMES = (
+        "compare",
+        "diff",
+        "eval",
+        "functions",
+        "grad",
+        "graph",
+        "hessian",
+        "jacobian",
+        "plot",
+        "taylor",
+        "trace",
+    )
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted({*self.commands, *self.LAZY})
+        return sorted({*self.commands, *self.NAMES})
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name not in self.commands:
-            # a lazy command, or no command: then click's "Did you mean"
-            # must see every command (``dif`` -> ``diff``)
-            from . import commands  # noqa: F401 - its commands register on cli
+            import importlib
 
+            # one command's module; for a name that is no command, every
+            # module (click's "Did you mean" looks among those it holds)
+            for name in (cmd_name,) if cmd_name in self.NAMES else self.NAMES:
+                importlib.import_module(f"{__package__}.commands.{name}")
         return super().get_command(ctx, cmd_name)
 
     def invoke(self, ctx: click.Context) -> Any:
@@ -628,135 +645,18 @@ def _points_given(
 # Commands
 
 
-@cli.command("eval", context_settings=CONTEXT)
-@_expression_argument
-@_let_option
-@_at_option
-@_points_options
-@_points_format_option
-def eval_command(expression: str | None, at: tuple[str, ...], fmt: str, **options: Any) -> None:
-    """Evaluate EXPRESSION at a point.
-
-    \b
-    Examples:
-      derivcli eval "x*x*y + y + 2" --at x=3,y=4        # 42
-      derivcli eval "sin(x)^2 + cos(x)^2" --at x=pi/4
-      derivcli eval - --at @point.txt < formula.txt      # long inputs
-      derivcli eval "exp(-x^2)" --points - < xs.csv      # one row per point
-    """
-    from .api import evaluate_at
-
-    if _points_given("eval", expression, at, fmt, options):
-        return
-
-    _check_stdin(expression, at)
-    _emit(evaluate_at(_read_expression(expression), _point(at)), fmt)
+# --- issue 14: the limit of trace and graph
 
 
-@cli.command("grad", context_settings=CONTEXT)
-@_expression_argument
-@_let_option
-@_at_option
-@_derivative_options
-@_side_option
-@_direction_option
-@_points_options
-@_points_format_option
-def grad_command(expression: str | None, at: tuple[str, ...], fmt: str, **options: Any) -> None:
-    """The gradient of EXPRESSION at a point.
-
-    \b
-    Examples:
-      derivcli grad "x*x*y + y + 2" --at x=3,y=4                  # x: 24, y: 10
-      derivcli grad "x*x*y + y + 2" --at x=3,y=4 --mode numeric
-      derivcli grad "x*x*y + y + 2" --at x=3,y=4 --mode numeric --scheme forward --step 1e-4
-      derivcli grad "sin(x^2)" --at x=3 --format json
-      derivcli grad "x*x*y + y + 2" --at x=3,y=4 --wrt y
-      derivcli grad "x^2*y + y" --at x=3,y=4 --direction 1,0.5    # J·v: one forward pass
-      derivcli grad "abs(x)" --at x=0 --side right                # 1 (a kink: see README)
-      derivcli grad "x*x*y + y + 2" --points points.csv            # a row per point
-      seq 0 0.001 10 | sed '1i x' | derivcli grad "sin(x^2)" --points -
-    """
-    from .api import gradient_at, jvp_at
-
-    if _points_given("gradient", expression, at, fmt, options, "direction"):
-        return
-    direction = options.pop("direction")
-    if direction is not None:
-        _product(jvp_at, direction, expression, at, fmt, options)
-        return
-    _derivative(gradient_at, expression, at, fmt, options)
-
-
-@cli.command("hessian", context_settings=CONTEXT)
-@_expression_argument
-@_let_option
-@_at_option
-@_derivative_options
-@_side_option
-@_direction_option
-@_points_options
-@_points_format_option
-def hessian_command(expression: str | None, at: tuple[str, ...], fmt: str, **options: Any) -> None:
-    """The Hessian (matrix of second derivatives) of EXPRESSION at a point.
-
-    \b
-    Examples:
-      derivcli hessian "x*x*y + y + 2" --at x=3,y=4               # [[8, 6], [6, 0]]
-      derivcli hessian "x*x*y + y + 2" --at x=3,y=4 --mode numeric
-      derivcli hessian "x*x*y + y + 2" --at x=3,y=4 --format json  # .hessian.x.y
-      derivcli hessian "x^2*y + y" --at x=3,y=4 --direction 1,0   # H·v, forward over reverse
-      derivcli hessian "sin(x*y)" --points grid.csv --format csv  # d2/dxdy ... per row
-    """
-    from .api import hessian_at, hvp_at
-
-    if _points_given("hessian", expression, at, fmt, options, "direction"):
-        return
-    direction = options.pop("direction")
-    if direction is not None:
-        _product(hvp_at, direction, expression, at, fmt, options)
-        return
-    _derivative(hessian_at, expression, at, fmt, options)
-
-
-@cli.command("jacobian", context_settings=CONTEXT)
-@_expression_argument
-@_let_option
-@_at_option
-@_derivative_options
-@_side_option
-@click.option(
-    "--cotangent",
-    metavar="U1,U2,...",
-    default=None,
-    help="A cotangent u, one number per output: uᵀ·J (one reverse pass) instead of J.",
-)
-@_points_options
-@_points_format_option
-def jacobian_command(expression: str | None, at: tuple[str, ...], fmt: str, **options: Any) -> None:
-    """The Jacobian of EXPRESSION's outputs at a point: outputs down, variables across.
-
-    Outputs are separated by commas at the top level and called f1, f2, ...
-    unless named (u: x*y, v: x + y).
-
-    \b
-    Examples:
-      derivcli jacobian "x*y, x + y, sin(x)" --at x=1,y=2         # 3×2
-      derivcli jacobian "r*cos(t), r*sin(t)" --at r=2,t=pi/3 --mode forward
-      derivcli jacobian "u: x*y, v: x + y" --at x=1,y=2 --format json
-      derivcli jacobian "x*y, x + y" --at x=1,y=2 --cotangent 1,-1  # uᵀ·J: one reverse pass
-      derivcli jacobian "x*y, x + y" --points points.csv           # df1/dx ... per row
-    """
-    from .api import jacobian_at, vjp_at
-
-    if _points_given("jacobian", expression, at, fmt, options, "cotangent"):
-        return
-
-    cotangent = options.pop("cotangent")
-    if cotangent is not None:
-        _product(vjp_at, cotangent, expression, at, fmt, options)
-        return
-    _derivative(jacobian_at, expression, at, fmt, options)
+def _limit_option(f: Callable) -> Callable:
+    return click.option(
+        "--limit",
+        type=click.IntRange(min=1),
+        default=None,
+        metavar="N",
+        help="Rows shown before the rest is counted [default: 200]; JSON, DOT and Mermaid "
+        "are always whole.",
+    )(f)
 
 
 def main() -> None:

@@ -34,7 +34,7 @@ def test_options_come_from_the_declarations():
     assert set(declared) == {"scheme", "step", "dtype", "digits"}
     assert api.MODE_OPTIONS == {name: mode for name, (mode, _o) in declared.items()}
     for command in ("grad", "hessian", "jacobian"):
-        params = {p.name: p for p in cli.commands[command].params}
+        params = {p.name: p for p in cli.get_command(None, command).params}
         for name, (_mode, option) in declared.items():
             assert params[name].help == option.help
             if option.choices:

@@ -42,7 +42,7 @@ NOT_FOR_JSON = [
     "numpy",  # only for --points and arrays
     "rich",  # only for tables
     "lark",  # the generated parser needs no lark
-    "derivcli.commands",  # the seven other commands
+    *(f"derivcli.commands.{name}" for name in _Group.NAMES if name != "grad"),
     "derivcli.backends.numeric",
     "derivcli.backends.forward",
     "derivcli.backends.dual",
@@ -96,19 +96,25 @@ def test_start_up_creates_no_dataclass():
     assert line == "dataclasses: ['derivcli._lark_parser.TextSlice']"
 
 
-def test_the_other_commands_load_when_asked_for():
-    assert cli.list_commands(None) == sorted(["eval", "grad", "hessian", "jacobian", *_Group.LAZY])
-    before = set(cli.commands)
-    import derivcli.commands  # noqa: F401 - registers the lazy ones
+def test_every_command_has_its_module_and_is_listed():
+    import pkgutil
 
-    assert set(cli.commands) - before <= set(_Group.LAZY)
-    assert set(_Group.LAZY) <= set(cli.commands)
+    import derivcli.commands
+
+    modules = {info.name for info in pkgutil.iter_modules(derivcli.commands.__path__)}
+    assert modules == set(_Group.NAMES)
+    assert cli.list_commands(None) == sorted(_Group.NAMES)
+    for name in _Group.NAMES:
+        command = cli.get_command(None, name)
+        assert command is not None and command.name == name
+    assert set(cli.commands) == set(_Group.NAMES)  # (no module defines another)
 
 
-@pytest.mark.parametrize("name", _Group.LAZY)
-def test_each_lazy_command_runs_in_a_fresh_process(name):
+@pytest.mark.parametrize("name", _Group.NAMES)
+def test_a_command_builds_only_itself(name):
     loaded = _loaded([name, "--help"])
-    assert "derivcli.commands" in loaded
+    built = {m for m in loaded if m.startswith("derivcli.commands.")}
+    assert built == {f"derivcli.commands.{name}"}
 
 
 @pytest.mark.parametrize("typo", ["dif", "compar", "taylr", "gard", "nope"])
@@ -122,5 +128,8 @@ def test_an_unknown_command_is_answered_as_with_every_command_loaded(typo):
         out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
         return out.returncode, out.stderr
 
-    fresh, loaded = run(""), run("import derivcli.commands")
+    everything = "import importlib\n" + "".join(
+        f"importlib.import_module('derivcli.commands.{name}')\n" for name in _Group.NAMES
+    )
+    fresh, loaded = run(""), run(everything)
     assert fresh == loaded and fresh[0] == 2 and f"No such command '{typo}'" in fresh[1]
