@@ -40,36 +40,53 @@ _counter = itertools.count()
 
 
 class _Ref(weakref.ref):
-    """The weak reference to an interned node, holding its key: one object
-    per node, whose callback is the one function :func:`_drop` (a
-    ``functools.partial`` per node cost two more objects, and their
+    """The weak reference to an interned node, holding its table and key:
+    one object per node, whose callback is the one function :func:`_drop`
+    (a ``functools.partial`` per node cost two more objects, and their
     allocation and freeing)."""
 
-    __slots__ = ("key",)
+    __slots__ = ("table", "key")
 
 
-#: the interning table: key -> weak reference to the node. A plain dict with
-#: weak references whose callback drops the entry (what WeakValueDictionary
-#: does, without its Python-level get: node creation is most of a parse)
-_interned: dict[tuple, _Ref] = {}
+#: the interning tables, one per operation: key -> weak reference to the
+#: node. The key of an operation's node is the node's own ``args`` tuple (no
+#: key tuple per node: 64 bytes of ~450, and an allocation per lookup); a
+#: constant's is its value's ``hex()``, a variable's its name. Plain dicts
+#: with weak references whose callback drops the entry (what
+#: WeakValueDictionary does, without its Python-level get: node creation is
+#: most of a parse).
+_interned: dict[str, dict] = {}
+
+
+def _table(op: str) -> dict:
+    table = _interned.get(op)
+    if table is None:
+        table = _interned[op] = {}
+    return table
 
 
 def _drop(ref: _Ref) -> None:
     """The entry of a node that died (unless the key was made anew since)."""
+    table = ref.table
     key = ref.key
-    if _interned.get(key) is ref:
-        del _interned[key]
+    if table.get(key) is ref:
+        del table[key]
 
 
-def _lookup(key: tuple) -> Node | None:
-    ref = _interned.get(key)
+def _lookup(table: dict, key: Any) -> Node | None:
+    ref = table.get(key)
     return None if ref is None else ref()
 
 
-def _intern(key: tuple, node: Node) -> Node:
-    ref = _interned[key] = _Ref(node, _drop)
+def _intern(table: dict, key: Any, node: Node) -> Node:
+    ref = table[key] = _Ref(node, _drop)
+    ref.table = table
     ref.key = key
     return node
+
+
+_CONSTS = _table("const")
+_VARS = _table("var")
 
 
 class Node:
@@ -166,10 +183,10 @@ def _new(op: str, prim: Primitive | None, args: tuple, value: Any, name: Any) ->
 def const(value: float) -> Node:
     """The constant node for ``value`` (a float; -0.0 and 0.0 differ)."""
     value = float(value)
-    key = ("const", value.hex())
-    node = _lookup(key)
+    key = value.hex()
+    node = _lookup(_CONSTS, key)
     if node is None:
-        node = _intern(key, _new("const", None, (), value, None))
+        node = _intern(_CONSTS, key, _new("const", None, (), value, None))
     elif _found is not None and get_ident() == _recorder:
         _found.append(node)
     return node
@@ -177,10 +194,9 @@ def const(value: float) -> Node:
 
 def var(name: str) -> Node:
     """The variable node called ``name``."""
-    key = ("var", name)
-    node = _lookup(key)
+    node = _lookup(_VARS, name)
     if node is None:
-        node = _intern(key, _new("var", None, (), None, name))
+        node = _intern(_VARS, name, _new("var", None, (), None, name))
     elif _found is not None and get_ident() == _recorder:
         _found.append(node)
     return node
@@ -188,13 +204,14 @@ def var(name: str) -> Node:
 
 def make(prim: Primitive, args: tuple[Node, ...]) -> Node:
     """The node ``prim(*args)`` exactly as written (no folding)."""
-    key = (prim.name, *args)
-    ref = _interned.get(key)
+    table = _interned.get(prim.name) or _table(prim.name)
+    ref = table.get(args)
     node = None if ref is None else ref()
     if node is None:
         node = _new(prim.name, prim, args, None, None)
-        ref = _interned[key] = _Ref(node, _drop)
-        ref.key = key
+        ref = table[args] = _Ref(node, _drop)
+        ref.table = table
+        ref.key = args
     elif _found is not None and get_ident() == _recorder:
         _found.append(node)
     return node
