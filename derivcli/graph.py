@@ -222,7 +222,9 @@ class Recording:
     runs (in creation order, so in topological order) and the nodes it found
     interned; for :func:`steps_of`. A recording started inside another one
     (or by another thread meanwhile) takes over: the outer one is then
-    ``complete = False`` (it missed nodes) and must not be used."""
+    ``complete = False`` (it missed nodes) and must not be used; so is a
+    recording while which another thread made nodes (the parse may have
+    found one of them)."""
 
     _active: Recording | None = None
 
@@ -234,13 +236,20 @@ class Recording:
             Recording._active.complete = False
         Recording._active = self
         _recorder = get_ident()
-        _made, _found = [], []
+        _made, _found = self._lists = [], []
+        # the index before the first node made: at the end, the recording
+        # is whole only if every index taken meanwhile is a node it made
+        # (a node another thread made meanwhile may be found by this parse
+        # and is neither made nor older: it would be missing from the steps)
+        self._start = next(_counter)
         return _made, _found
 
     def __exit__(self, *exc: object) -> None:
         global _made, _found, _recorder
         if Recording._active is self:
             Recording._active, _made, _found, _recorder = self._outer
+            if next(_counter) - self._start - 1 != len(self._lists[0]):
+                self.complete = False  # another thread made nodes meanwhile
             return
         # out of order (threads): neither recording is whole; all stop
         if Recording._active is not None:

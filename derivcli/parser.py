@@ -6,6 +6,7 @@ over the expression however deeply it nests.
 from __future__ import annotations
 
 import re
+from _thread import RLock
 from collections.abc import Sequence
 from functools import lru_cache
 from operator import itemgetter
@@ -1029,12 +1030,24 @@ def _lark_error(text: str, exc) -> ParseError:
 _COMMENT = r"#[^\n]*"
 
 
+#: parses take turns: the text being read, its scope and the line of an
+#: error are the module's (``_source``, ``_scope``, ``_where``), and the
+#: program's variables and steps come from the scope and the recording
+_PARSING = RLock()
+
+
 def parse(text: str, lets: Sequence[tuple[str, str]] = ()) -> Graph:
     """Parse ``text`` into a :class:`Graph` (raises ``ParseError``).
 
     ``lets`` are more definitions read first, as ``(where, text)`` pairs
     (``--let "k=0.5"``, ``--let @defs.txt``): ``where`` names them in errors.
+    Thread-safe: parses from several threads take turns.
     """
+    with _PARSING:
+        return _parse(text, lets)
+
+
+def _parse(text: str, lets: Sequence[tuple[str, str]]) -> Graph:
     if not text.strip():
         raise ParseError("the expression is empty; give a formula such as 'x*x*y + y + 2'")
     scope = _Scope()
