@@ -47,6 +47,7 @@ from ..graph import Graph, Node, Program, evaluate_all, topo_order
 from ..primitives import _div
 from ..results import Gradient, Hessian, Jacobian
 from . import (
+    MODE_OPTIONS,
     gradient_result,
     hessian_result,
     jacobian_result,
@@ -55,7 +56,8 @@ from . import (
 )
 
 NAME = "numeric"
-SCHEMES = ("forward", "central", "richardson")
+#: the schemes ``--scheme`` offers, as the mode declares them (backends.DECLARED)
+SCHEMES = MODE_OPTIONS["scheme"][1].choices
 DEFAULT_SCHEME = "richardson"
 EPS = sys.float_info.epsilon
 #: an absolute rounding error every operation may make (gradual underflow)

@@ -41,10 +41,11 @@ from ..errors import ModeUnavailable, UsageError
 from ..graph import Graph, Node, evaluate_all
 from ..primitives import MUL_ABSORBING, PRIMITIVES, Primitive
 from ..results import Gradient, Hessian, Jacobian
-from . import gradient_result, hessian_result, jacobian_result
+from . import MODE_OPTIONS, gradient_result, hessian_result, jacobian_result
 
 NAME = "tensorflow"
-DTYPES = ("float64", "float32")
+#: the dtypes ``--dtype`` offers, as the mode declares them (backends.DECLARED)
+DTYPES = MODE_OPTIONS["dtype"][1].choices
 
 _NEG = PRIMITIVES["neg"]
 
