@@ -133,7 +133,7 @@ class Record:
         for key, value in kwargs.items():
             if key in values:
                 raise TypeError(f"{name}() got multiple values for argument {key!r}")
-            if key not in self._defaults and key not in fields:
+            if key not in fields:
                 raise TypeError(f"{name}() got an unexpected keyword argument {key!r}")
             values[key] = value
         put = object.__setattr__
