@@ -128,20 +128,25 @@ def _have(module: str) -> bool:
 # ---------------------------------------------------------------------------
 
 
-def bench_startup(runs: int = RUNS) -> None:
+def _startup_commands() -> dict[str, list[str]]:
+    """The start-up targets' commands: derivcli's grad (json and table) and
+    the imports each is measured against."""
     py = [sys.executable, "-c"]
     grad = [*DERIVCLI, "grad", SEED, "--at", "x=3,y=4"]
-    t = alternating(
-        {
-            "json": ([*grad, "--format", "json"], None),
-            "click+lark": ([*py, "import click, lark"], None),
-            "table": (grad, None),
-            "click+lark+rich": ([*py, "import click, lark, rich.console, rich.table"], None),
-            "imports": ([*py, "import derivcli.cli"], None),
-            "python": ([*py, "pass"], None),
-        },
-        runs,
-    )
+    return {
+        "json": [*grad, "--format", "json"],
+        "click+lark": [*py, "import click, lark"],
+        "table": grad,
+        "click+lark+rich": [*py, "import click, lark, rich.console, rich.table"],
+    }
+
+
+def bench_startup(runs: int = RUNS) -> None:
+    py = [sys.executable, "-c"]
+    commands = {name: (argv, None) for name, argv in _startup_commands().items()}
+    commands["imports"] = ([*py, "import derivcli.cli"], None)
+    commands["python"] = ([*py, "pass"], None)
+    t = alternating(commands, runs)
     print(f"start-up ({runs} alternating runs; python -c pass: {t['python'] * 1e3:.1f} ms)")
     ratio_line("grad --format json", t["json"], t["click+lark"], "import click, lark", 0.9)
     ratio_line("grad (table)", t["table"], t["click+lark+rich"], "import click, lark, rich", 1.0)
@@ -189,14 +194,7 @@ def bench_instructions() -> None:
     """Start-up as instructions executed (valgrind's callgrind): the same
     ratios as ``startup``, without the machine's noise (they say nothing of
     waiting for the disk or of the cache, which wall time includes)."""
-    py = [sys.executable, "-c"]
-    grad = [*DERIVCLI, "grad", SEED, "--at", "x=3,y=4"]
-    commands = {
-        "json": [*grad, "--format", "json"],
-        "click+lark": [*py, "import click, lark"],
-        "table": grad,
-        "click+lark+rich": [*py, "import click, lark, rich.console, rich.table"],
-    }
+    commands = _startup_commands()
     for argv in commands.values():  # the bytecode, written once
         subprocess.run(argv, env=ENV, capture_output=True, text=True, check=True)
     counts = {name: _instructions(argv) for name, argv in commands.items()}
